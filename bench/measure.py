@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Run one command and record what it cost.
+
+    measure.py --out RESULT.json [--rss-interval S] [--watch PID] -- COMMAND [ARGS...]
+
+Writes JSON with the child's own CPU seconds (user, sys: wait4's rusage of exactly that child,
+all its threads included), wall seconds, peak RSS, VmRSS samples [[seconds_since_start, kB], ...]
+and, with --watch, the CPU seconds another process (the target) used meanwhile.
+The child's stdout/stderr are inherited. Exits with the child's exit code.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a live process from /proc/PID/stat, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # The command name may contain spaces and parentheses: split after the last ')'.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def vm_rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True, help="where to write the JSON result")
+    parser.add_argument("--rss-interval", type=float, default=0.1, help="seconds between VmRSS samples")
+    parser.add_argument("--watch", type=int, help="also report this PID's CPU seconds during the run")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("no command given")
+
+    watch_before = proc_cpu_seconds(args.watch) if args.watch else None
+    started = time.monotonic()
+    try:
+        child = subprocess.Popen(command)
+    except OSError as e:
+        print(f"measure.py: cannot run {command[0]}: {e}", file=sys.stderr)
+        return 127
+
+    # The terminal sends Ctrl-C to the child too; keep measuring until it has exited.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    samples = []
+    done = threading.Event()
+
+    def sample_rss():
+        while not done.is_set():
+            rss = vm_rss_kb(child.pid)
+            if rss is not None:
+                samples.append([round(time.monotonic() - started, 3), rss])
+            done.wait(args.rss_interval)
+
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.monotonic() - started
+    done.set()
+    sampler.join()
+    watch_after = proc_cpu_seconds(args.watch) if args.watch else None
+
+    exit_code = os.waitstatus_to_exitcode(status)
+    result = {
+        "command": command,
+        "exit_code": exit_code,
+        "wall_s": round(wall, 3),
+        "user_s": usage.ru_utime,
+        "sys_s": usage.ru_stime,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "maxrss_kb": usage.ru_maxrss,
+        "rss_samples": samples,
+        "watch_cpu_s": (
+            watch_after - watch_before if watch_before is not None and watch_after is not None else None
+        ),
+    }
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=1)
+    return exit_code if exit_code >= 0 else 128 - exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

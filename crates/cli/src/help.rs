@@ -1,0 +1,192 @@
+//! `--help` text, laid out like argparse output (options left, help from
+//! column 24, 78 columns wide) and grouped like Locust's.
+
+use crate::spec::{Group, Kind, OptSpec, OPTIONS};
+
+const WIDTH: usize = 78;
+const HELP_COLUMN: usize = 24;
+
+const GROUPS: &[(Group, &str, Option<&str>)] = &[
+    (Group::Common, "Common options", None),
+    (Group::WebUi, "Web UI options", None),
+    (
+        Group::Master,
+        "Master options",
+        Some("For the master node of a distributed test. The master runs no users itself; it waits for workers to connect and hands the users out to them."),
+    ),
+    (
+        Group::Worker,
+        "Worker options",
+        Some("For a worker node of a distributed test. Workers usually need only these options and --locustfile: -u, -r, -t and the like are decided by the master."),
+    ),
+    (
+        Group::Tags,
+        "Tag options",
+        Some("Tasks can be marked with the @tag decorator; these options pick which tagged tasks run."),
+    ),
+    (Group::Stats, "Request statistics options", None),
+    (Group::Logging, "Logging options", None),
+    (Group::Other, "Other options", None),
+];
+
+const EPILOG: &str = "\
+Examples:
+
+    rocust -f my_test.py -H https://www.example.com
+
+    rocust --headless -u 100 -t 20m --processes 4 MyHttpUser AnotherUser
+
+    rocust --headless -u 100 -r 10 -t 50 --print-stats --html \"report_{u}_{r}_{t}.html\"
+    (writes the report to report_100_10_50.html)
+
+Options can also come from ~/.locust.conf, ./locust.conf, the [tool.locust] table of ./pyproject.toml, a --config file, or LOCUST_* environment variables (e.g. LOCUST_USERS=10); the command line wins over the environment, which wins over the files.";
+
+/// The complete `--help` text (no trailing newline).
+pub fn help_text() -> String {
+    let mut out = String::from("Usage: rocust [options] [UserClass ...]\n");
+    for (group, title, description) in GROUPS {
+        out.push('\n');
+        out.push_str(title);
+        out.push_str(":\n");
+        if let Some(description) = description {
+            for line in wrap(description, WIDTH - 2) {
+                out.push_str("  ");
+                out.push_str(&line);
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+        if *group == Group::Common {
+            entry(&mut out, "-h, --help", "Show this help and exit.");
+        }
+        for spec in OPTIONS.iter().filter(|s| s.group == *group) {
+            let Some(help) = spec.help else { continue };
+            entry(&mut out, &invocation(spec), help);
+            if spec.long == "show-task-ratio-json" {
+                entry(&mut out, "--version, -V", "Show the program's version and exit.");
+            }
+        }
+    }
+    out.push_str("\nUser classes:\n");
+    entry(
+        &mut out,
+        "<UserClass1 UserClass2>",
+        "Names of the User classes to run, at the end of the command line (--list shows them). The LOCUST_USER_CLASSES environment variable can name them too. Default: all User classes.",
+    );
+    out.push('\n');
+    for paragraph in EPILOG.split("\n\n") {
+        if paragraph.starts_with("    ") || paragraph.ends_with(':') {
+            out.push_str(paragraph);
+        } else {
+            out.push_str(&wrap(paragraph, WIDTH).join("\n"));
+        }
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// `-f <filename>, --locustfile <filename>`, in declaration order.
+fn invocation(spec: &OptSpec) -> String {
+    let suffix = match spec.kind {
+        Kind::Flag | Kind::Removed { takes_value: false, .. } => String::new(),
+        _ => format!(" {}", spec.metavar),
+    };
+    let long = format!("--{}{suffix}", spec.long);
+    match spec.short {
+        Some(c) if spec.short_first => format!("-{c}{suffix}, {long}"),
+        Some(c) => format!("{long}, -{c}{suffix}"),
+        None => long,
+    }
+}
+
+fn entry(out: &mut String, invocation: &str, help: &str) {
+    let lines = wrap(help, WIDTH - HELP_COLUMN);
+    let head = format!("  {invocation}");
+    let mut lines = lines.into_iter();
+    if head.len() + 2 <= HELP_COLUMN {
+        out.push_str(&format!("{head:<HELP_COLUMN$}"));
+        out.push_str(&lines.next().unwrap_or_default());
+        out.push('\n');
+    } else {
+        out.push_str(&head);
+        out.push('\n');
+    }
+    for line in lines {
+        out.push_str(&" ".repeat(HELP_COLUMN));
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// Greedy word wrap; words longer than `width` stay whole.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_every_visible_option_and_no_hidden_one() {
+        let help = help_text();
+        for spec in OPTIONS {
+            let listed = help.contains(&format!("--{} ", spec.long))
+                || help.contains(&format!("--{}\n", spec.long))
+                || help.contains(&format!("--{},", spec.long));
+            assert_eq!(listed, spec.help.is_some(), "--{}", spec.long);
+        }
+        assert!(help.contains("-h, --help"));
+        assert!(help.contains("--version, -V"));
+        assert!(help.contains("-f <filename>, --locustfile <filename>"));
+        assert!(help.contains("--web-port <port number>, -P <port number>"));
+        assert!(help.contains("-T [<tag> ...], --tags [<tag> ...]"));
+    }
+
+    #[test]
+    fn groups_in_locust_order_and_lines_fit() {
+        let help = help_text();
+        let mut last = 0;
+        for title in [
+            "Common options:",
+            "Web UI options:",
+            "Master options:",
+            "Worker options:",
+            "Tag options:",
+            "Request statistics options:",
+            "Logging options:",
+            "Other options:",
+            "User classes:",
+            "Examples:",
+        ] {
+            let at = help.find(title).unwrap_or_else(|| panic!("{title}"));
+            assert!(at > last, "{title}");
+            last = at;
+        }
+        for line in help.lines() {
+            assert!(line.chars().count() <= 90, "too long: {line}");
+        }
+    }
+
+    #[test]
+    fn short_invocations_share_the_line() {
+        let help = help_text();
+        assert!(help.contains("  --headless            Run without the web UI"));
+        assert!(help.contains("  -u <int>, --users <int>\n                        Peak number"));
+    }
+}

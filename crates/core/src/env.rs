@@ -1,0 +1,86 @@
+//! The environment a test runs in: what every part of the engine shares.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+use crate::events::{Events, UserErrorEvent};
+use crate::stats::Stats;
+
+/// Shared by the runner, the users and the exporters (Locust's `Environment`).
+pub struct Environment {
+    pub events: Events,
+    pub stats: Stats,
+    /// `--host`: overrides every user class's own host.
+    pub host: Option<String>,
+    /// Whether errors escaping tasks are caught (the user goes on) rather than
+    /// ending the user, as Locust's `catch_exceptions`.
+    pub catch_exceptions: bool,
+    stop_test: Mutex<Option<String>>,
+    stop_test_notify: Notify,
+    process_exit_code: Mutex<Option<i32>>,
+}
+
+impl Environment {
+    pub fn new(host: Option<String>) -> Arc<Self> {
+        Arc::new(Self {
+            events: Events::default(),
+            stats: Stats::new(),
+            host,
+            catch_exceptions: true,
+            stop_test: Mutex::new(None),
+            stop_test_notify: Notify::new(),
+            process_exit_code: Mutex::new(None),
+        })
+    }
+
+    /// Sets the process exit code, overriding the one from failures (Locust's
+    /// `environment.process_exit_code`).
+    pub fn set_process_exit_code(&self, code: i32) {
+        *self.process_exit_code.lock().unwrap_or_else(|e| e.into_inner()) = Some(code);
+    }
+
+    pub fn process_exit_code(&self) -> Option<i32> {
+        *self.process_exit_code.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A user asked to stop the whole test (Locust's `StopTest`); the first reason wins.
+    pub fn request_stop_test(&self, reason: String) {
+        let mut slot = self.stop_test.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(reason);
+        }
+        self.stop_test_notify.notify_one();
+    }
+
+    /// The reason, if some user already asked to stop the test.
+    pub fn stop_test_reason(&self) -> Option<String> {
+        self.stop_test.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Resolves with the reason once some user asked to stop the test.
+    pub async fn stop_test_requested(&self) -> String {
+        loop {
+            if let Some(reason) = self
+                .stop_test
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+            {
+                return reason;
+            }
+            self.stop_test_notify.notified().await;
+        }
+    }
+
+    /// An error escaped a task: log it and fire `user_error` (the runner's
+    /// listener puts it in the exceptions table).
+    pub fn report_user_error(&self, user_class: &str, exception: &str, traceback: &str) {
+        log::error!("{exception}\n{traceback}");
+        self.events.user_error.fire(&UserErrorEvent {
+            user_class: user_class.to_owned(),
+            exception: exception.to_owned(),
+            traceback: traceback.to_owned(),
+        });
+    }
+}

@@ -1,0 +1,331 @@
+//! The native backend: Rust users as tasks on a few single-threaded tokio
+//! runtimes ("engine threads"), one per core by default. Users never move
+//! between threads, so user structs need not be `Send`, and each thread records
+//! into its own statistics shard.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::{BoxFuture, UserBackend};
+use crate::env::Environment;
+use crate::user::{DynUserClass, TaskFilter, UserClassInfo, UserContext, UserControl};
+
+enum Command {
+    Spawn {
+        class: DynUserClass,
+        host: Option<Arc<str>>,
+        count: usize,
+    },
+    Stop {
+        counts: BTreeMap<String, usize>,
+        stop_timeout: Option<Duration>,
+        /// Answers whether the stop timeout ran out before the users were done.
+        done: oneshot::Sender<bool>,
+    },
+    KillAll,
+    /// Ends the engine and drops its users without running on_stop.
+    Shutdown,
+}
+
+type Counts = Arc<Mutex<BTreeMap<String, usize>>>;
+
+struct Engine {
+    commands: mpsc::UnboundedSender<Command>,
+    counts: Counts,
+}
+
+pub struct NativeBackend {
+    env: Arc<Environment>,
+    classes: Mutex<Vec<DynUserClass>>,
+    engines: Vec<Engine>,
+    /// For each class, the engine of each of its users, oldest first: stops take the newest.
+    placement: Mutex<HashMap<String, Vec<usize>>>,
+    next_engine: AtomicUsize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl NativeBackend {
+    /// Starts `threads` engine threads (at least one).
+    pub fn new(
+        env: Arc<Environment>,
+        classes: Vec<DynUserClass>,
+        threads: usize,
+    ) -> std::io::Result<Self> {
+        let engines = (0..threads.max(1))
+            .map(|i| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let counts: Counts = Arc::default();
+                let (env, thread_counts) = (env.clone(), counts.clone());
+                std::thread::Builder::new()
+                    .name(format!("rocust-engine-{i}"))
+                    .spawn(move || engine_main(env, rx, thread_counts))?;
+                Ok(Engine {
+                    commands: tx,
+                    counts,
+                })
+            })
+            .collect::<std::io::Result<Vec<_>>>()?;
+        Ok(Self {
+            env,
+            classes: Mutex::new(classes),
+            engines,
+            placement: Mutex::default(),
+            next_engine: AtomicUsize::new(0),
+        })
+    }
+
+    /// One engine thread per available core.
+    pub fn with_default_threads(
+        env: Arc<Environment>,
+        classes: Vec<DynUserClass>,
+    ) -> std::io::Result<Self> {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(env, classes, n)
+    }
+}
+
+impl UserBackend for NativeBackend {
+    fn user_classes(&self) -> Vec<UserClassInfo> {
+        lock(&self.classes).iter().map(|c| c.info()).collect()
+    }
+
+    fn apply_filter(&self, filter: &TaskFilter) {
+        if filter.is_empty() {
+            return;
+        }
+        let mut classes = lock(&self.classes);
+        *classes = classes.iter().map(|c| c.filtered(filter)).collect();
+    }
+
+    fn spawn(&self, class: &str, count: usize) {
+        let Some(user_class) = lock(&self.classes)
+            .iter()
+            .find(|c| c.info().name == class)
+            .cloned()
+        else {
+            log::error!("Unknown user class {class}: no users spawned");
+            return;
+        };
+        let host = self
+            .env
+            .host
+            .clone()
+            .or_else(|| user_class.info().host)
+            .map(Arc::from);
+        let mut per_engine = vec![0usize; self.engines.len()];
+        {
+            let mut placement = lock(&self.placement);
+            let placed = placement.entry(class.to_owned()).or_default();
+            for _ in 0..count {
+                let e = self.next_engine.fetch_add(1, Ordering::Relaxed) % self.engines.len();
+                per_engine[e] += 1;
+                placed.push(e);
+            }
+        }
+        for (engine, n) in self.engines.iter().zip(per_engine) {
+            if n > 0 {
+                let _ = engine.commands.send(Command::Spawn {
+                    class: user_class.clone(),
+                    host: host.clone(),
+                    count: n,
+                });
+            }
+        }
+    }
+
+    fn stop(
+        &self,
+        counts: &BTreeMap<String, usize>,
+        stop_timeout: Option<Duration>,
+    ) -> BoxFuture<'static, ()> {
+        let mut per_engine: Vec<BTreeMap<String, usize>> =
+            vec![BTreeMap::new(); self.engines.len()];
+        {
+            let mut placement = lock(&self.placement);
+            for (class, &n) in counts {
+                let placed = placement.entry(class.clone()).or_default();
+                for e in placed.drain(placed.len().saturating_sub(n)..) {
+                    *per_engine[e].entry(class.clone()).or_default() += 1;
+                }
+            }
+        }
+        let waits: Vec<oneshot::Receiver<bool>> = self
+            .engines
+            .iter()
+            .zip(per_engine)
+            .filter(|(_, c)| !c.is_empty())
+            .filter_map(|(engine, counts)| {
+                let (done, wait) = oneshot::channel();
+                let cmd = Command::Stop {
+                    counts,
+                    stop_timeout,
+                    done,
+                };
+                engine.commands.send(cmd).ok().map(|_| wait)
+            })
+            .collect();
+        Box::pin(async move {
+            let timed_out = join_all(waits)
+                .await
+                .into_iter()
+                .any(|r| r.unwrap_or(false));
+            if let (true, Some(t)) = (timed_out, stop_timeout) {
+                log::info!(
+                    "Not all users finished their tasks & terminated in {} seconds. Stopping them...",
+                    t.as_secs_f64()
+                );
+            }
+        })
+    }
+
+    fn user_classes_count(&self) -> BTreeMap<String, usize> {
+        let mut total: BTreeMap<String, usize> = lock(&self.classes)
+            .iter()
+            .map(|c| (c.info().name, 0))
+            .collect();
+        for engine in &self.engines {
+            for (class, n) in lock(&engine.counts).iter() {
+                *total.entry(class.clone()).or_default() += n;
+            }
+        }
+        total
+    }
+
+    fn kill_all(&self) {
+        for engine in &self.engines {
+            let _ = engine.commands.send(Command::KillAll);
+        }
+    }
+
+    fn shutdown(&self) {
+        for engine in &self.engines {
+            let _ = engine.commands.send(Command::Shutdown);
+        }
+    }
+}
+
+struct LiveUser {
+    control: Rc<UserControl>,
+    handle: JoinHandle<()>,
+}
+
+fn engine_main(
+    env: Arc<Environment>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    counts: Counts,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            log::error!("Could not start an engine thread: {e}");
+            return;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, async move {
+        let recorder = env.stats.recorder();
+        let users: Rc<RefCell<HashMap<String, Vec<LiveUser>>>> = Rc::default();
+        // Users handed to a stop that is still waiting for them.
+        let stopping_now: Rc<RefCell<Vec<Rc<UserControl>>>> = Rc::default();
+        while let Some(command) = commands.recv().await {
+            match command {
+                Command::Spawn { class, host, count } => {
+                    let name: Arc<str> = Arc::from(class.info().name);
+                    *lock(&counts).entry(name.to_string()).or_default() += count;
+                    let mut users = users.borrow_mut();
+                    let live = users.entry(name.to_string()).or_default();
+                    live.retain(|u| !u.control.is_finished());
+                    for _ in 0..count {
+                        let control = Rc::new(UserControl::default());
+                        let ctx = UserContext::new(
+                            env.clone(),
+                            recorder.clone(),
+                            host.clone(),
+                            name.clone(),
+                        );
+                        let user = class.clone().run(ctx, control.clone());
+                        let (counts, name) = (counts.clone(), name.clone());
+                        let handle = tokio::task::spawn_local(async move {
+                            user.await;
+                            if let Some(n) = lock(&counts).get_mut(&*name) {
+                                *n = n.saturating_sub(1);
+                            }
+                        });
+                        live.push(LiveUser { control, handle });
+                    }
+                }
+                Command::Stop {
+                    counts: to_stop,
+                    stop_timeout,
+                    done,
+                } => {
+                    let mut stopping = Vec::new();
+                    {
+                        let mut users = users.borrow_mut();
+                        for (class, n) in to_stop {
+                            if let Some(live) = users.get_mut(&class) {
+                                live.retain(|u| !u.control.is_finished());
+                                stopping.extend(live.drain(live.len().saturating_sub(n)..).rev());
+                            }
+                        }
+                    }
+                    stopping_now
+                        .borrow_mut()
+                        .extend(stopping.iter().map(|u| u.control.clone()));
+                    let stopping_now = stopping_now.clone();
+                    tokio::task::spawn_local(async move {
+                        let timed_out = stop_users(stopping, stop_timeout).await;
+                        stopping_now.borrow_mut().retain(|c| !c.is_finished());
+                        let _ = done.send(timed_out);
+                    });
+                }
+                Command::KillAll => {
+                    let users = users.borrow();
+                    let live = users.values().flatten().map(|u| &u.control);
+                    for control in live.chain(stopping_now.borrow().iter()) {
+                        control.kill();
+                    }
+                }
+                Command::Shutdown => break,
+            }
+        }
+        for live in users.borrow().values().flatten() {
+            live.handle.abort();
+        }
+    });
+}
+
+/// Locust's `Runner.stop_users` for the users of one engine; returns whether
+/// the stop timeout ran out.
+async fn stop_users(mut users: Vec<LiveUser>, stop_timeout: Option<Duration>) -> bool {
+    let graceful = stop_timeout.filter(|t| !t.is_zero());
+    for u in &users {
+        u.control.stop(graceful.is_none());
+    }
+    let mut timed_out = false;
+    if let Some(timeout) = graceful {
+        let all_done = join_all(users.iter_mut().map(|u| &mut u.handle));
+        if tokio::time::timeout(timeout, all_done).await.is_err() {
+            timed_out = true;
+            for u in &users {
+                u.control.kill();
+            }
+        }
+    }
+    join_all(users.iter_mut().map(|u| &mut u.handle)).await;
+    timed_out
+}

@@ -1,0 +1,340 @@
+//! Locust's `LocalRunner`: all users in this process.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::{format_user_classes_count, RunnerConfig, RunnerState};
+use crate::dispatch::{DispatchStep, UserClassSpec, UsersDispatcher};
+use crate::env::Environment;
+use crate::events::SpawningCompleteEvent;
+use crate::exec::UserBackend;
+use crate::shape::{LoadTestShape, ShapeContext, ShapeTick};
+
+/// The id of the one worker node of a local run, as Locust names it.
+const LOCAL_NODE: &str = "local";
+
+struct Inner {
+    state: RunnerState,
+    dispatcher: Option<UsersDispatcher>,
+    spawning: Option<JoinHandle<()>>,
+    shape_task: Option<JoinHandle<()>>,
+    tasks_filtered: bool,
+    /// Class counts just before the last stop, for the task ratio report.
+    final_user_classes_count: BTreeMap<String, usize>,
+}
+
+/// Runs the users in this process; methods must be called inside a tokio runtime.
+pub struct LocalRunner {
+    env: Arc<Environment>,
+    backend: Arc<dyn UserBackend>,
+    config: RunnerConfig,
+    shape: Option<Mutex<Box<dyn LoadTestShape>>>,
+    inner: Mutex<Inner>,
+    quit: watch::Sender<bool>,
+}
+
+impl LocalRunner {
+    pub fn new(
+        env: Arc<Environment>,
+        backend: Arc<dyn UserBackend>,
+        config: RunnerConfig,
+        shape: Option<Box<dyn LoadTestShape>>,
+    ) -> Arc<Self> {
+        let runner = Arc::new(Self {
+            env: env.clone(),
+            backend,
+            config,
+            shape: shape.map(Mutex::new),
+            inner: Mutex::new(Inner {
+                state: RunnerState::Ready,
+                dispatcher: None,
+                spawning: None,
+                shape_task: None,
+                tasks_filtered: false,
+                final_user_classes_count: BTreeMap::new(),
+            }),
+            quit: watch::channel(false).0,
+        });
+        let weak = Arc::downgrade(&runner);
+        env.events.spawning_complete.add_listener(move |_| {
+            if let Some(runner) = weak.upgrade() {
+                runner.on_spawning_complete();
+            }
+        });
+        // Locust's local runner puts user errors in the exceptions table under node "local".
+        let stats = env.stats.clone();
+        env.events.user_error.add_listener(move |e| {
+            stats.log_exception(LOCAL_NODE, &e.exception, &e.traceback);
+        });
+        runner
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn environment(&self) -> &Arc<Environment> {
+        &self.env
+    }
+
+    pub fn state(&self) -> RunnerState {
+        self.inner().state
+    }
+
+    fn set_state(&self, state: RunnerState) {
+        let mut inner = self.inner();
+        log::debug!(
+            "Updating state to '{state}', old state was '{}'",
+            inner.state
+        );
+        inner.state = state;
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.backend.user_count()
+    }
+
+    pub fn user_classes_count(&self) -> BTreeMap<String, usize> {
+        self.backend.user_classes_count()
+    }
+
+    /// Class counts at the last stop (or now, while running).
+    pub fn final_user_classes_count(&self) -> BTreeMap<String, usize> {
+        let last = self.inner().final_user_classes_count.clone();
+        if last.is_empty() {
+            self.user_classes_count()
+        } else {
+            last
+        }
+    }
+
+    pub fn has_shape(&self) -> bool {
+        self.shape.is_some()
+    }
+
+    fn on_spawning_complete(&self) {
+        self.set_state(RunnerState::Running);
+        if self.config.reset_stats {
+            log::info!("Resetting stats\n");
+            self.env.stats.reset_all();
+        }
+    }
+
+    /// Ramps to `user_count` users at `spawn_rate` per second in the background,
+    /// replacing any ramp under way (Locust's `start`).
+    pub fn start(
+        self: &Arc<Self>,
+        user_count: u64,
+        spawn_rate: f64,
+        user_classes: Option<Vec<String>>,
+    ) {
+        if spawn_rate > 100.0 {
+            log::warn!("Your selected spawn rate is very high (>100), and this is known to sometimes cause issues. Do you really need to ramp up that fast?");
+        }
+        let runner = self.clone();
+        let ramp = tokio::spawn(async move {
+            if let Err(e) = runner.ramp(user_count, spawn_rate, user_classes).await {
+                log::error!("{e}");
+            }
+        });
+        if let Some(previous) = self.inner().spawning.replace(ramp) {
+            previous.abort();
+        }
+    }
+
+    /// Locust's `_start`: one dispatch cycle, spawning and stopping users per iteration.
+    async fn ramp(
+        &self,
+        user_count: u64,
+        spawn_rate: f64,
+        user_classes: Option<Vec<String>>,
+    ) -> Result<(), String> {
+        let first_start = !matches!(self.state(), RunnerState::Running | RunnerState::Spawning);
+        if first_start {
+            self.env.stats.clear_all();
+            self.env.stats.clear_exceptions();
+            let filter_now = !std::mem::replace(&mut self.inner().tasks_filtered, true);
+            if filter_now {
+                self.backend.apply_filter(&self.config.task_filter);
+            }
+            self.env.events.test_start.fire(&self.env);
+        }
+        self.set_state(RunnerState::Spawning);
+        {
+            let mut inner = self.inner();
+            if inner.dispatcher.is_none() {
+                let classes: Vec<UserClassSpec> = self
+                    .backend
+                    .user_classes()
+                    .into_iter()
+                    .filter(|c| !c.is_abstract)
+                    .map(|c| UserClassSpec {
+                        name: c.name,
+                        weight: c.weight as f64,
+                        fixed_count: c.fixed_count as u64,
+                    })
+                    .collect();
+                let dispatcher =
+                    UsersDispatcher::new(vec![LOCAL_NODE.to_owned()], classes).map_err(|e| e.to_string())?;
+                inner.dispatcher = Some(dispatcher);
+            }
+            log::info!("Ramping to {user_count} users at a rate of {spawn_rate:.2} per second");
+            let dispatcher = inner.dispatcher.as_mut().expect("dispatcher was just set");
+            dispatcher
+                .new_dispatch(user_count, spawn_rate, user_classes)
+                .map_err(|e| e.to_string())?;
+        }
+        loop {
+            let step = match self.inner().dispatcher.as_mut() {
+                Some(dispatcher) => dispatcher.step(Instant::now()),
+                None => return Ok(()),
+            };
+            match step {
+                DispatchStep::Dispatch(users) => {
+                    let target = users.user_classes_count(LOCAL_NODE).unwrap_or_default();
+                    self.apply_counts(&target).await;
+                }
+                DispatchStep::Sleep(pause) => tokio::time::sleep(pause).await,
+                DispatchStep::Done => break,
+            }
+        }
+        log::info!(
+            "All users spawned: {}",
+            format_user_classes_count(&self.user_classes_count())
+        );
+        let user_count = self.user_count();
+        self.env
+            .events
+            .spawning_complete
+            .fire(&SpawningCompleteEvent { user_count });
+        Ok(())
+    }
+
+    /// Spawns and stops users so each class has its target count.
+    async fn apply_counts(&self, target: &BTreeMap<String, u64>) {
+        let current = self.backend.user_classes_count();
+        let mut to_stop = BTreeMap::new();
+        for (class, &want) in target {
+            let have = current.get(class).copied().unwrap_or(0) as u64;
+            if want > have {
+                self.backend.spawn(class, (want - have) as usize);
+            } else if want < have {
+                to_stop.insert(class.clone(), (have - want) as usize);
+            }
+        }
+        if !to_stop.is_empty() {
+            self.backend.stop(&to_stop, self.config.stop_timeout).await;
+        }
+    }
+
+    /// Starts the load shape: it ticks about once a second until it returns `None`.
+    pub fn start_shape(self: &Arc<Self>) {
+        if self.shape.is_none() || self.inner().shape_task.is_some() {
+            if self.shape.is_some() {
+                log::info!("There is an ongoing shape test running. Editing is disabled");
+            }
+            return;
+        }
+        log::info!("Shape test starting.");
+        self.set_state(RunnerState::Ready);
+        let runner = self.clone();
+        let task = tokio::spawn(async move { runner.shape_worker().await });
+        self.inner().shape_task = Some(task);
+    }
+
+    async fn shape_worker(self: Arc<Self>) {
+        log::info!("Shape worker starting");
+        let started = Instant::now();
+        let mut last: Option<ShapeTick> = None;
+        while matches!(
+            self.state(),
+            RunnerState::Ready | RunnerState::Spawning | RunnerState::Running
+        ) {
+            let tick_started = Instant::now();
+            let ctx = ShapeContext::new(started, self.user_count());
+            let tick = {
+                let shape = self
+                    .shape
+                    .as_ref()
+                    .expect("shape worker runs only with a shape");
+                let mut shape = shape.lock().unwrap_or_else(|e| e.into_inner());
+                shape.tick(&ctx)
+            };
+            match tick {
+                None => {
+                    log::info!("Shape test stopping");
+                    self.inner().shape_task = None;
+                    if self.config.headless {
+                        self.quit().await;
+                    } else {
+                        self.stop().await;
+                    }
+                    return;
+                }
+                Some(tick) if last.as_ref() != Some(&tick) => {
+                    log::info!(
+                        "Shape test updating to {} users at {:.2} spawn rate",
+                        tick.user_count,
+                        tick.spawn_rate
+                    );
+                    self.start(tick.user_count, tick.spawn_rate, tick.user_classes.clone());
+                    last = Some(tick);
+                }
+                Some(_) => {}
+            }
+            tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick_started.elapsed())).await;
+        }
+    }
+
+    /// Stops all users (Locust's `stop`): fires test_stopping, stops users with
+    /// the stop timeout, then fires test_stop.
+    pub async fn stop(&self) {
+        if self.state() == RunnerState::Stopped {
+            return;
+        }
+        self.env.events.test_stopping.fire(&self.env);
+        let counts = self.user_classes_count();
+        {
+            let mut inner = self.inner();
+            inner.final_user_classes_count = counts.clone();
+            inner.state = RunnerState::Cleanup;
+            if let Some(ramp) = inner.spawning.take() {
+                ramp.abort();
+            }
+            if let Some(shape) = inner.shape_task.take() {
+                // The shape worker may be the caller: it returns right after.
+                if !shape.is_finished() {
+                    shape.abort();
+                }
+            }
+        }
+        self.backend.stop(&counts, self.config.stop_timeout).await;
+        {
+            let mut inner = self.inner();
+            inner.dispatcher = None;
+            inner.state = RunnerState::Stopped;
+        }
+        self.env.events.test_stop.fire(&self.env);
+    }
+
+    /// Kills every user at once, also those a stop is waiting for.
+    pub fn kill_all(&self) {
+        self.backend.kill_all();
+    }
+
+    /// Stops the test and ends the run (Locust's `quit`).
+    pub async fn quit(&self) {
+        self.stop().await;
+        self.quit.send_replace(true);
+    }
+
+    /// Resolves once the runner has quit.
+    pub async fn wait_quit(&self) {
+        let mut rx = self.quit.subscribe();
+        let _ = rx.wait_for(|q| *q).await;
+    }
+}

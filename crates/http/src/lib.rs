@@ -1,0 +1,36 @@
+//! rocust's HTTP client: the Rust-native equivalent of Locust's
+//! `HttpUser.client`.
+//!
+//! Each user owns an [`HttpSession`]: its own cookie jar and keep-alive
+//! connections (hyper 1 + rustls). Every request is timed with a monotonic
+//! clock, including reading and decoding the whole body, and recorded once
+//! through the user's [`UserContext`](rocust_core::user::UserContext) with
+//! Locust's naming and failure rules:
+//!
+//! ```no_run
+//! # async fn task(client: &rocust_http::HttpSession) {
+//! client.get("/items").query(&[("page", "2")]).send().await;
+//! client.post("/login").json(&serde_json::json!({"user": "u"})).send().await;
+//! client.get("/item/42").name("/item/[id]").send().await;
+//! let mut r = client.get("/search").catch_response().send().await;
+//! if !r.text().contains("results") {
+//!     r.failure("no results");
+//! }
+//! # }
+//! ```
+
+mod builder;
+mod decode;
+mod failure;
+mod response;
+mod session;
+mod target;
+mod tls;
+mod transport;
+
+pub use builder::{Caught, Recorded, RequestBuilder};
+pub use response::{CatchResponse, Redirect, Response};
+pub use session::{HttpSession, InvalidHeader};
+
+pub use bytes::Bytes;
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

@@ -1,0 +1,586 @@
+//! `HttpSession`: one per user, like Locust's `HttpUser.client`.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use cookie_store::CookieStore;
+use http::header::{
+    HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONNECTION, CONTENT_LENGTH,
+    CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE, TRANSFER_ENCODING, USER_AGENT,
+};
+use http::{HeaderMap, Method, Request, Version};
+use http_body_util::Full;
+use rocust_core::user::{RequestRecord, UserContext};
+
+use crate::builder::RequestBuilder;
+use crate::decode::decode_body;
+use crate::failure::{http_error_text, Failure};
+use crate::response::{Redirect, Response};
+use crate::target::{basic_auth_value, Base, Target};
+use crate::transport::{Body, ConnectOptions, Pool, RawResponse};
+
+const DEFAULT_USER_AGENT: &str = concat!("rocust/", env!("CARGO_PKG_VERSION"));
+/// requests' default `max_redirects`.
+const DEFAULT_MAX_REDIRECTS: usize = 30;
+
+/// An invalid header name or value given to the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidHeader(pub String);
+
+impl std::fmt::Display for InvalidHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid header: {}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidHeader {}
+
+/// A user's HTTP client: its own cookie jar and keep-alive connections;
+/// every request is timed and recorded into rocust's statistics once.
+///
+/// Requests take `&self`, so a task may also run several at once.
+pub struct HttpSession {
+    ctx: UserContext,
+    /// `Ok(None)`: no host configured; `Err`: the host is not a usable URL.
+    base: Result<Option<Base>, String>,
+    headers: HeaderMap,
+    auth: Option<HeaderValue>,
+    verify: bool,
+    http2: bool,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    allow_redirects: bool,
+    max_redirects: usize,
+    pool: Pool,
+    jar: Mutex<CookieStore>,
+    /// Lets requests skip the jar entirely while it is empty.
+    has_cookies: AtomicBool,
+}
+
+/// What the recorded entry needs, kept until the request is recorded.
+pub(crate) struct ReportInfo<'a> {
+    method: Method,
+    explicit_name: Option<Cow<'a, str>>,
+    /// The first request's full URL (before redirects).
+    url: Bytes,
+    path_start: usize,
+    start_time: f64,
+}
+
+impl ReportInfo<'_> {
+    /// The explicit name, else the first request's path and query.
+    pub(crate) fn name(&self) -> &str {
+        match &self.explicit_name {
+            Some(n) => n,
+            None => self.url_str().get(self.path_start..).unwrap_or(""),
+        }
+    }
+
+    fn url_str(&self) -> &str {
+        std::str::from_utf8(&self.url).unwrap_or("")
+    }
+}
+
+/// Request pieces that stay the same across redirect hops (unless dropped).
+struct HopParts<'b> {
+    headers: &'b HeaderMap,
+    body: Option<Bytes>,
+    content_type: Option<HeaderValue>,
+    auth: Option<&'b HeaderValue>,
+    strip_auth: bool,
+    body_dropped: bool,
+}
+
+impl HttpSession {
+    /// A session for the user owning `ctx`; relative URLs go to `ctx.host()`.
+    /// Credentials in the host URL (`http://user:pass@host`) become basic auth.
+    pub fn new(ctx: &UserContext) -> HttpSession {
+        let base = match ctx.host() {
+            None => Ok(None),
+            Some(h) if h.trim().is_empty() => Ok(None),
+            Some(h) => Base::parse(h.trim()).map(Some).map_err(|f| f.text()),
+        };
+        let auth = match &base {
+            Ok(Some(b)) => b.auth.clone(),
+            _ => None,
+        };
+        HttpSession {
+            ctx: ctx.clone(),
+            base,
+            headers: HeaderMap::new(),
+            auth,
+            verify: true,
+            http2: true,
+            connect_timeout: None,
+            timeout: None,
+            allow_redirects: true,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            pool: Pool::default(),
+            jar: Mutex::new(CookieStore::default()),
+            has_cookies: AtomicBool::new(false),
+        }
+    }
+
+    pub fn context(&self) -> &UserContext {
+        &self.ctx
+    }
+
+    pub fn get<'a>(&'a self, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, Method::GET, url.into())
+    }
+
+    pub fn post<'a>(&'a self, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, Method::POST, url.into())
+    }
+
+    pub fn put<'a>(&'a self, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, Method::PUT, url.into())
+    }
+
+    pub fn patch<'a>(&'a self, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, Method::PATCH, url.into())
+    }
+
+    pub fn delete<'a>(&'a self, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, Method::DELETE, url.into())
+    }
+
+    /// HEAD does not follow redirects unless asked to, as in Locust.
+    pub fn head<'a>(&'a self, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, Method::HEAD, url.into())
+    }
+
+    pub fn options<'a>(&'a self, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, Method::OPTIONS, url.into())
+    }
+
+    /// Any method, e.g. `Method::from_bytes(b"PURGE")`.
+    pub fn request<'a>(&'a self, method: Method, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+        RequestBuilder::new(self, method, url.into())
+    }
+
+    /// Headers sent with every request (a request's own headers win).
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<&mut Self, InvalidHeader> {
+        let n = HeaderName::try_from(name).map_err(|e| InvalidHeader(e.to_string()))?;
+        let v = HeaderValue::try_from(value).map_err(|e| InvalidHeader(e.to_string()))?;
+        self.headers.insert(n, v);
+        Ok(self)
+    }
+
+    /// Basic auth for every request (requests' `session.auth`).
+    pub fn set_basic_auth(&mut self, user: &str, password: &str) -> &mut Self {
+        self.auth = Some(basic_auth_value(user, password));
+        self
+    }
+
+    pub fn clear_auth(&mut self) -> &mut Self {
+        self.auth = None;
+        self
+    }
+
+    /// TLS certificate verification (default on). Off accepts any
+    /// certificate for any name, like requests' `verify=False`.
+    pub fn set_verify(&mut self, verify: bool) -> &mut Self {
+        if self.verify != verify {
+            self.verify = verify;
+            self.pool.clear();
+        }
+        self
+    }
+
+    /// Offer HTTP/2 through TLS ALPN (default on); HTTP/1.1 otherwise.
+    pub fn set_http2(&mut self, http2: bool) -> &mut Self {
+        if self.http2 != http2 {
+            self.http2 = http2;
+            self.pool.clear();
+        }
+        self
+    }
+
+    /// Limit on connecting (DNS, TCP and TLS); none by default.
+    pub fn set_connect_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Limit on waiting for each hop's whole response; none by default.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether requests follow redirects unless told otherwise (default true).
+    pub fn set_allow_redirects(&mut self, allow: bool) -> &mut Self {
+        self.allow_redirects = allow;
+        self
+    }
+
+    pub fn set_max_redirects(&mut self, max: usize) -> &mut Self {
+        self.max_redirects = max;
+        self
+    }
+
+    /// Drops idle connections; the next request connects anew.
+    pub fn close_connections(&self) {
+        self.pool.clear();
+    }
+
+    fn jar(&self) -> std::sync::MutexGuard<'_, CookieStore> {
+        self.jar.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every cookie in the jar, as (name, value).
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        self.jar()
+            .iter_unexpired()
+            .map(|c| (c.name().to_owned(), c.value().to_owned()))
+            .collect()
+    }
+
+    /// A cookie's value from the jar, whatever its domain or path.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar()
+            .iter_unexpired()
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_owned())
+    }
+
+    /// Puts a cookie in the jar as if the base host had set it.
+    pub fn set_cookie(&self, name: &str, value: &str) -> bool {
+        let Ok(Some(base)) = &self.base else {
+            return false;
+        };
+        let Ok(target) = Target::resolve(Some(base), "/", None) else {
+            return false;
+        };
+        let Ok(url) = target.url() else {
+            return false;
+        };
+        let mut jar = self.jar();
+        let ok = jar.parse(&format!("{name}={value}; Path=/"), &url).is_ok();
+        self.has_cookies
+            .store(jar.iter_any().next().is_some(), Ordering::Relaxed);
+        ok
+    }
+
+    pub fn clear_cookies(&self) {
+        self.jar().clear();
+        self.has_cookies.store(false, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record(&self, info: &ReportInfo<'_>, response: &Response, error: Option<&str>) {
+        self.ctx.record_request(&RequestRecord {
+            request_type: info.method.as_str(),
+            name: info.name(),
+            response_time: Some(response.elapsed),
+            response_length: response.body.len() as u64,
+            error,
+            start_time: info.start_time,
+            url: info.url_str(),
+        });
+    }
+
+    /// Runs the request through every redirect hop; never fails.
+    pub(crate) async fn execute<'a, M>(
+        &'a self,
+        b: RequestBuilder<'a, M>,
+    ) -> (ReportInfo<'a>, Response) {
+        let start = Instant::now();
+        let start_time = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let allow_redirects = b.allow_redirects.unwrap_or(if b.method == Method::HEAD {
+            false
+        } else {
+            self.allow_redirects
+        });
+        let resolved = match (&b.error, &self.base) {
+            (Some(text), _) => Err(Failure::Text(text.clone())),
+            (None, Err(text)) if !crate::target::is_absolute(&b.url) => {
+                Err(Failure::Text(text.clone()))
+            }
+            (None, base) => Target::resolve(
+                base.as_ref().ok().and_then(Option::as_ref),
+                &b.url,
+                b.query.as_deref(),
+            ),
+        };
+        let first = match resolved {
+            Ok(t) => t,
+            Err(f) => {
+                let info = ReportInfo {
+                    method: b.method,
+                    explicit_name: b.name,
+                    url: Bytes::from(b.url.into_owned()),
+                    path_start: 0,
+                    start_time,
+                };
+                let response = failed(&info, f, start.elapsed());
+                return (info, response);
+            }
+        };
+        let info = ReportInfo {
+            method: b.method.clone(),
+            explicit_name: b.name.clone(),
+            url: first.full.clone(),
+            path_start: first.path_start,
+            start_time,
+        };
+        let parts = HopParts {
+            headers: &b.headers,
+            body: b.body.clone(),
+            content_type: b.content_type.clone(),
+            auth: b.auth.as_ref().or(self.auth.as_ref()),
+            strip_auth: false,
+            body_dropped: false,
+        };
+        let read_timeout = b.timeout.or(self.timeout);
+        let connect_timeout = match (b.timeout, self.connect_timeout) {
+            (Some(a), Some(c)) => Some(a.min(c)),
+            (a, c) => a.or(c),
+        };
+        let opts = ConnectOptions {
+            verify: self.verify,
+            http2: self.http2,
+            connect_timeout,
+        };
+        let outcome = self
+            .follow(first, b.method, parts, allow_redirects, opts, read_timeout)
+            .await;
+        let response = match outcome {
+            Ok((raw, last, history)) => self.finish(&info, raw, last, history, start),
+            Err(f) => failed(&info, f, start.elapsed()),
+        };
+        (info, response)
+    }
+
+    async fn follow(
+        &self,
+        first: Target,
+        mut method: Method,
+        mut parts: HopParts<'_>,
+        allow_redirects: bool,
+        opts: ConnectOptions,
+        read_timeout: Option<Duration>,
+    ) -> Result<(RawResponse, Target, Vec<Redirect>), Failure> {
+        let mut target = first;
+        let mut history = Vec::new();
+        loop {
+            let raw = self
+                .pool
+                .exchange(&target, &method, opts, read_timeout, |h2| {
+                    self.build_request(&target, &method, &parts, h2)
+                })
+                .await?;
+            if raw.head.headers.contains_key(SET_COOKIE) {
+                self.store_cookies(&target, &raw.head.headers);
+            }
+            let status = raw.head.status.as_u16();
+            let location = match raw.head.headers.get(LOCATION) {
+                Some(loc) if allow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308) => {
+                    loc
+                }
+                _ => return Ok((raw, target, history)),
+            };
+            if history.len() >= self.max_redirects {
+                return Err(Failure::TooManyRedirects(self.max_redirects));
+            }
+            let next = next_hop(&target, location, &self.base)?;
+            history.push(Redirect {
+                url: target.as_str().to_owned(),
+                status,
+            });
+            let to_get = match status {
+                302 | 303 => method != Method::HEAD,
+                301 => method == Method::POST,
+                _ => false,
+            };
+            if to_get {
+                method = Method::GET;
+            }
+            if status != 307 && status != 308 {
+                parts.body = None;
+                parts.content_type = None;
+                parts.body_dropped = true;
+            }
+            if next.origin.host != target.origin.host || (target.origin.tls && !next.origin.tls) {
+                parts.strip_auth = true;
+            }
+            target = next;
+        }
+    }
+
+    fn finish(
+        &self,
+        info: &ReportInfo<'_>,
+        raw: RawResponse,
+        last: Target,
+        history: Vec<Redirect>,
+        start: Instant,
+    ) -> Response {
+        let RawResponse { head, body } = raw;
+        let body = match decode_body(&head.headers, body) {
+            Ok(b) => b,
+            Err(f) => return failed(info, f, start.elapsed()),
+        };
+        let elapsed = start.elapsed();
+        let status = head.status;
+        let reason: Cow<'static, str> = match head.extensions.get::<hyper::ext::ReasonPhrase>() {
+            Some(r) => Cow::Owned(String::from_utf8_lossy(r.as_bytes()).into_owned()),
+            None => Cow::Borrowed(status.canonical_reason().unwrap_or("")),
+        };
+        let error = http_error_text(status.as_u16(), &reason, info.name());
+        Response {
+            status: status.as_u16(),
+            reason,
+            version: head.version,
+            headers: head.headers,
+            url: last.full,
+            body,
+            history,
+            elapsed,
+            error,
+        }
+    }
+
+    fn build_request(
+        &self,
+        target: &Target,
+        method: &Method,
+        parts: &HopParts<'_>,
+        h2: bool,
+    ) -> Result<Request<Body>, Failure> {
+        let mut h = HeaderMap::with_capacity(8 + self.headers.len() + parts.headers.len());
+        if !h2 {
+            h.insert(HOST, target.origin.host_header.clone());
+        }
+        h.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
+        h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+        h.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        if !h2 {
+            h.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+        }
+        for layer in [&self.headers, parts.headers] {
+            for name in layer.keys() {
+                if h2 && (name == HOST || name == CONNECTION) {
+                    continue;
+                }
+                if parts.body_dropped
+                    && (name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING)
+                {
+                    continue;
+                }
+                h.remove(name);
+                for v in layer.get_all(name) {
+                    h.append(name.clone(), v.clone());
+                }
+            }
+        }
+        if parts.strip_auth {
+            h.remove(AUTHORIZATION);
+        } else if let Some(auth) = parts.auth {
+            if !parts.headers.contains_key(AUTHORIZATION) {
+                h.insert(AUTHORIZATION, auth.clone());
+            }
+        }
+        if let Some(ct) = &parts.content_type {
+            if !h.contains_key(CONTENT_TYPE) {
+                h.insert(CONTENT_TYPE, ct.clone());
+            }
+        }
+        if !h.contains_key(COOKIE) {
+            if let Some(cookie) = self.cookie_header(target) {
+                h.insert(COOKIE, cookie);
+            }
+        }
+        let mut req = Request::new(Full::new(parts.body.clone().unwrap_or_default()));
+        *req.method_mut() = method.clone();
+        *req.uri_mut() = target.uri(h2)?;
+        *req.headers_mut() = h;
+        *req.version_mut() = if h2 { Version::HTTP_2 } else { Version::HTTP_11 };
+        Ok(req)
+    }
+
+    fn cookie_header(&self, target: &Target) -> Option<HeaderValue> {
+        if !self.has_cookies.load(Ordering::Relaxed) {
+            return None;
+        }
+        let url = target.url().ok()?;
+        let mut value = String::new();
+        for (name, v) in self.jar().get_request_values(&url) {
+            if !value.is_empty() {
+                value.push_str("; ");
+            }
+            value.push_str(name);
+            value.push('=');
+            value.push_str(v);
+        }
+        if value.is_empty() {
+            return None;
+        }
+        HeaderValue::try_from(value).ok()
+    }
+
+    fn store_cookies(&self, target: &Target, headers: &HeaderMap) {
+        let Ok(url) = target.url() else {
+            return;
+        };
+        let mut jar = self.jar();
+        for v in headers.get_all(SET_COOKIE) {
+            if let Ok(text) = std::str::from_utf8(v.as_bytes()) {
+                let _ = jar.parse(text, &url);
+            }
+        }
+        self.has_cookies
+            .store(jar.iter_any().next().is_some(), Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for HttpSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSession")
+            .field("base", &self.base.as_ref().map(|b| b.as_ref().map(|b| &b.origin.key)))
+            .field("verify", &self.verify)
+            .field("allow_redirects", &self.allow_redirects)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Resolves a Location header against the URL that sent it.
+fn next_hop(
+    current: &Target,
+    location: &HeaderValue,
+    base: &Result<Option<Base>, String>,
+) -> Result<Target, Failure> {
+    // Location bytes that are not UTF-8 are Latin-1, as requests reads them.
+    let text: String = match location.to_str() {
+        Ok(s) => s.to_owned(),
+        Err(_) => location.as_bytes().iter().map(|&b| b as char).collect(),
+    };
+    let here = current.url()?;
+    let next = here.join(text.trim()).map_err(|e| {
+        Failure::Text(format!(
+            "InvalidURL({})",
+            crate::failure::py_repr(&format!("Invalid redirect location {text:?}: {e}"))
+        ))
+    })?;
+    let base = base.as_ref().ok().and_then(Option::as_ref);
+    Target::from_url(&next, base)
+}
+
+fn failed(info: &ReportInfo<'_>, failure: Failure, elapsed: Duration) -> Response {
+    Response {
+        url: info.url.clone(),
+        elapsed,
+        error: Some(failure.text()),
+        ..Response::default()
+    }
+}

@@ -1,0 +1,17 @@
+//! rocust's exporters in Locust's exact formats: console tables, CSV files and
+//! JSON, computed from the merged [`rocust_core::stats::RequestStats`].
+//!
+//! Everything returns text so it can be compared byte for byte with Locust's
+//! output; [`CsvWriter`] and [`write_json_file`] write the files.
+
+pub mod console;
+pub mod csv;
+mod csv_writer;
+pub mod json;
+
+pub use console::{
+    error_report_summary, final_summary, percentile_stats_summary, periodic_stats,
+    stats_name_width, stats_summary,
+};
+pub use csv_writer::CsvWriter;
+pub use json::{stats_json, write_json_file};

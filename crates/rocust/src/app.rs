@@ -1,0 +1,248 @@
+//! From a command line to a finished run: Locust's `main()` for Rust load tests.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::sync::Arc;
+
+use rocust_cli::Options;
+use rocust_core::env::Environment;
+use rocust_core::exec::{NativeBackend, UserBackend};
+use rocust_core::runner::{LocalRunner, RunnerConfig};
+use rocust_core::shape::LoadTestShape;
+use rocust_core::user::ratio::{task_ratio, RatioNode};
+use rocust_core::user::{DynUserClass, TaskFilter, UserClassInfo};
+
+use crate::reports::Reports;
+use crate::{headless, logging, InitHook};
+
+/// The Locust version whose behaviour rocust reproduces.
+pub const LOCUST_VERSION: &str = "2.47.0";
+
+/// Locust's message when no host is known for an HTTP user.
+const MISSING_HOST: &str = "You must specify the base host. Either in the host attribute in the User class, or on the command line using the --host option.";
+
+pub fn run(
+    user_classes: Vec<DynUserClass>,
+    shape: Option<Box<dyn LoadTestShape>>,
+    init: Vec<InitHook>,
+    args: Vec<OsString>,
+) -> i32 {
+    let options = match rocust_cli::parse_from(args) {
+        Ok(options) => options,
+        Err(e) => {
+            e.print();
+            return e.exit_code;
+        }
+    };
+    let unavailable = options.unavailable_options();
+    if !unavailable.is_empty() {
+        eprintln!(
+            "rocust: error: {} not available yet in this version of rocust (use --headless)",
+            describe_unavailable(&unavailable)
+        );
+        return 2;
+    }
+    if !options.skip_log_setup {
+        let level = match logging::parse_level(options.loglevel.as_str()) {
+            Ok(level) => level,
+            Err(e) => {
+                eprintln!("rocust: error: argument -L/--loglevel: {e}");
+                return 2;
+            }
+        };
+        if let Err(e) = logging::setup_logging(level, options.logfile.as_deref()) {
+            eprintln!("rocust: error: {e}");
+            return 1;
+        }
+    }
+    log::info!(
+        "Starting rocust {} (Locust {LOCUST_VERSION} compatible)",
+        env!("CARGO_PKG_VERSION")
+    );
+
+    let available: Vec<DynUserClass> = user_classes
+        .into_iter()
+        .filter(|c| !c.info().is_abstract)
+        .collect();
+    if options.list {
+        println!("Available Users:");
+        for class in &available {
+            println!("    {}", class.info().name);
+        }
+        return 0;
+    }
+    if available.is_empty() {
+        log::error!("No User class found!");
+        return 1;
+    }
+    let selected = match select_user_classes(available, &options.user_classes) {
+        Ok(selected) => selected,
+        Err(missing) => {
+            log::error!("Unknown User(s): {missing}\n");
+            return 1;
+        }
+    };
+    let infos: Vec<UserClassInfo> = selected.iter().map(|c| c.info()).collect();
+    if shape.is_none() {
+        if let Some(users) = options.users {
+            let fixed: u64 = infos.iter().map(|c| c.fixed_count as u64).sum();
+            if fixed > users {
+                log::info!("Total fixed_count of User classes ({fixed}) is greater than the specified number of users ({users}), so not all will be spawned.");
+            }
+        }
+    }
+    raise_open_file_limit();
+
+    if options.show_task_ratio {
+        println!("\n Task ratio per User class");
+        println!("{}", "-".repeat(80));
+        print_task_ratio(&task_ratio(&infos, options.users, false), 0);
+        println!("\n Total task ratio");
+        println!("{}", "-".repeat(80));
+        print_task_ratio(&task_ratio(&infos, options.users, true), 0);
+        return 0;
+    }
+    if options.show_task_ratio_json {
+        println!("{}", task_ratio_json(&infos, options.users));
+        return 0;
+    }
+
+    let env = Environment::new(options.host.clone());
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            log::error!("Could not start the control runtime: {e}");
+            return 2;
+        }
+    };
+    let backend = match NativeBackend::with_default_threads(env.clone(), selected) {
+        Ok(b) => Arc::new(b),
+        Err(e) => {
+            log::error!("Could not start the engine threads: {e}");
+            return 2;
+        }
+    };
+    let config = RunnerConfig {
+        stop_timeout: Some(options.stop_timeout_duration()).filter(|d| !d.is_zero()),
+        reset_stats: options.reset_stats,
+        task_filter: TaskFilter {
+            tags: (!options.tags.is_empty()).then(|| options.tags.iter().cloned().collect::<BTreeSet<_>>()),
+            exclude_tags: (!options.exclude_tags.is_empty())
+                .then(|| options.exclude_tags.iter().cloned().collect::<BTreeSet<_>>()),
+            equal_weights: options.equal_weights,
+        },
+        headless: options.headless,
+    };
+    let runner = LocalRunner::new(env.clone(), backend.clone() as Arc<dyn UserBackend>, config, shape);
+    let reports = match Reports::new(&options) {
+        Ok(r) => r,
+        Err(e) => {
+            log::error!("{e}");
+            return 1;
+        }
+    };
+    for hook in init {
+        hook(&env);
+    }
+    env.events.init.fire(&env);
+
+    if env.host.is_none() && infos.iter().any(|c| c.host.is_none()) {
+        // Locust's HttpUser raises StopTest when it is created without a host.
+        env.request_stop_test(MISSING_HOST.to_owned());
+    }
+    let code = runtime.block_on(headless::run(&options, env, runner, reports));
+    backend.shutdown();
+    code
+}
+
+fn describe_unavailable(options: &[&str]) -> String {
+    match options {
+        [one] => format!("{one} is"),
+        many => format!("{} are", many.join(", ")),
+    }
+}
+
+/// Keeps the classes named on the command line (all when none are named).
+fn select_user_classes(available: Vec<DynUserClass>, wanted: &[String]) -> Result<Vec<DynUserClass>, String> {
+    if wanted.is_empty() {
+        return Ok(available);
+    }
+    let names: BTreeSet<String> = available.iter().map(|c| c.info().name).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|w| !names.contains(*w))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing.join(", "));
+    }
+    Ok(available
+        .into_iter()
+        .filter(|c| wanted.contains(&c.info().name))
+        .collect())
+}
+
+/// Like Locust: at least 10,000 open files if the hard limit allows.
+fn raise_open_file_limit() {
+    const MINIMUM: libc::rlim_t = 10_000;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain libc calls on a valid struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 || limit.rlim_cur >= MINIMUM {
+            return;
+        }
+        let wanted = libc::rlimit {
+            rlim_cur: MINIMUM.min(limit.rlim_max),
+            rlim_max: limit.rlim_max,
+        };
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &wanted) != 0 || wanted.rlim_cur < MINIMUM {
+            log::warn!("System open file limit '{}' is below minimum setting '{MINIMUM}'.\nIt's not high enough for load testing, and the OS didn't allow rocust to increase it by itself.", limit.rlim_cur);
+        }
+    }
+}
+
+fn print_task_ratio(nodes: &[RatioNode], level: usize) {
+    let padding = "  ".repeat(level);
+    for node in nodes {
+        let percent = format!("{:<6.1}", node.ratio * 100.0);
+        println!(
+            " {:<10} {:<50}",
+            format!("{padding}{percent}"),
+            format!("{padding}{}", node.name)
+        );
+        if let Some(tasks) = &node.tasks {
+            print_task_ratio(tasks, level + 1);
+        }
+    }
+}
+
+fn ratio_json(nodes: &[RatioNode]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = nodes
+        .iter()
+        .map(|n| {
+            let mut entry = serde_json::Map::new();
+            entry.insert("ratio".into(), n.ratio.into());
+            if let Some(tasks) = &n.tasks {
+                entry.insert("tasks".into(), ratio_json(tasks));
+            }
+            (n.name.clone(), entry.into())
+        })
+        .collect();
+    map.into()
+}
+
+/// `--show-task-ratio-json`: `json.dumps(..., indent=4)` of per-class and total ratios.
+fn task_ratio_json(infos: &[UserClassInfo], users: Option<u64>) -> String {
+    let value = serde_json::json!({
+        "per_class": ratio_json(&task_ratio(infos, users, false)),
+        "total": ratio_json(&task_ratio(infos, users, true)),
+    });
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    serde::Serialize::serialize(&value, &mut ser).expect("serialising a JSON value cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}

@@ -1,0 +1,112 @@
+//! rocust: Locust's load testing model on a Rust engine.
+//!
+//! A Rust load test is a small binary that describes its users and hands the
+//! command line to rocust, which then behaves like the `locust` command:
+//!
+//! ```no_run
+//! use rocust::prelude::*;
+//!
+//! struct WebsiteUser {
+//!     client: HttpSession,
+//! }
+//!
+//! impl WebsiteUser {
+//!     async fn index(&mut self) -> TaskResult {
+//!         self.client.get("/").send().await;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn main() {
+//!     rocust::main([UserClass::new("WebsiteUser", |ctx| WebsiteUser {
+//!         client: HttpSession::new(ctx),
+//!     })
+//!     .wait_time(between(1.0, 5.0))
+//!     .task(WebsiteUser::index)]);
+//! }
+//! ```
+
+mod app;
+mod headless;
+mod logging;
+mod reports;
+
+use std::ffi::OsString;
+use std::sync::Arc;
+
+pub use rocust_core as core;
+pub use rocust_http as http;
+
+use rocust_core::env::Environment;
+use rocust_core::shape::LoadTestShape;
+use rocust_core::user::DynUserClass;
+
+/// Everything a load test file usually needs.
+pub mod prelude {
+    pub use rocust_core::env::Environment;
+    pub use rocust_core::events::{Events, RequestEvent, UserErrorEvent};
+    pub use rocust_core::shape::{LoadTestShape, ShapeContext, ShapeTick};
+    pub use rocust_core::user::{task, Task, TaskError, TaskResult, TaskSet, UserClass, UserContext};
+    pub use rocust_core::wait_time::{between, constant, constant_pacing, constant_throughput, poisson, WaitTime};
+    pub use rocust_http::{CatchResponse, HttpSession, Response};
+
+    pub use crate::Rocust;
+}
+
+type InitHook = Box<dyn FnOnce(&Arc<Environment>)>;
+
+/// A load test: its user classes, an optional shape and init hooks; `run`
+/// parses the command line and runs it like `locust` would.
+#[derive(Default)]
+pub struct Rocust {
+    user_classes: Vec<DynUserClass>,
+    shape: Option<Box<dyn LoadTestShape>>,
+    init: Vec<InitHook>,
+}
+
+impl Rocust {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn user(mut self, class: impl Into<DynUserClass>) -> Self {
+        self.user_classes.push(class.into());
+        self
+    }
+
+    /// Drives the user count with a load shape instead of `-u`/`-r`/`-t`.
+    pub fn shape(mut self, shape: impl LoadTestShape + 'static) -> Self {
+        self.shape = Some(Box::new(shape));
+        self
+    }
+
+    /// Runs when the environment exists, before the test starts (Locust's
+    /// `init` event): the place to add event listeners.
+    pub fn on_init(mut self, f: impl FnOnce(&Arc<Environment>) + 'static) -> Self {
+        self.init.push(Box::new(f));
+        self
+    }
+
+    /// Runs with this process's command line; returns the exit code.
+    pub fn run(self) -> i32 {
+        self.run_with_args(std::env::args_os())
+    }
+
+    pub fn run_with_args(self, args: impl IntoIterator<Item = OsString>) -> i32 {
+        app::run(self.user_classes, self.shape, self.init, args.into_iter().collect())
+    }
+
+    /// Runs and exits the process with the run's exit code.
+    pub fn main(self) -> ! {
+        let code = self.run();
+        std::process::exit(code)
+    }
+}
+
+/// Runs these user classes with this process's command line, then exits.
+pub fn main<C: Into<DynUserClass>>(user_classes: impl IntoIterator<Item = C>) -> ! {
+    user_classes
+        .into_iter()
+        .fold(Rocust::new(), |r, c| r.user(c))
+        .main()
+}

@@ -8,7 +8,7 @@
 # answers with a tiny fixed body, and both tools hit the very same process in the same run;
 # its own CPU during each phase is printed so a saturated target is visible.
 #   1. wrk -t1 -c50 -d10s URL/fast
-#   2. ROCUST_EXAMPLE=bench target/release/website --headless -u 50 -r 50 -t 10s -H URL
+#   2. target/release/bench-fast --headless -u 50 -r 50 -t 10s -H URL
 #      --only-summary --csv PREFIX       (the example's bench mode: GET /fast, no wait)
 # CPU seconds = user+sys of each tool's process (wait4 rusage, all threads) via bench/measure.py;
 # requests from wrk's summary and rocust's PREFIX_stats.csv Aggregated "Request Count".
@@ -25,7 +25,7 @@ source scripts/lib/demo-target.sh
 
 DURATION="${BENCH_DURATION:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-50}"
-EXAMPLE_BIN="${BENCH_EXAMPLE_BIN:-target/release/website}"
+EXAMPLE_BIN="${BENCH_EXAMPLE_BIN:-target/release/bench-fast}"
 TARGET_BIN="${BENCH_TARGET_BIN:-target/release/rocust-demo-target}"
 OUT="${BENCH_OUT:-bench/out}"
 
@@ -52,7 +52,7 @@ cat "$OUT/cpu_wrk.txt" >&2
 
 echo "==> rocust" >&2
 rc=0
-ROCUST_EXAMPLE=bench python3 bench/measure.py --out "$OUT/cpu_rocust.json" --rss-interval 0.5 \
+python3 bench/measure.py --out "$OUT/cpu_rocust.json" --rss-interval 0.5 \
     --watch "$DEMO_TARGET_PID" -- \
     "$EXAMPLE_BIN" --headless -u "$CONNECTIONS" -r "$CONNECTIONS" -t "${DURATION}s" -H "$URL" \
     --only-summary --csv "$OUT/cpu_rocust" >"$OUT/cpu_rocust.txt" 2>&1 || rc=$?

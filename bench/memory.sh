@@ -3,7 +3,7 @@
 #
 #   bash bench/memory.sh
 #
-# Two runs of the Rust example in its idle mode (ROCUST_EXAMPLE=idle: GET /fast, then
+# Two runs of the Rust example in its idle mode (target/release/bench-idle: GET /fast, then
 # wait between(1, 2) s), against rocust-demo-target on 127.0.0.1:
 #   1. idle baseline: -u 1 -r 1 -t 6s  -> median VmRSS while running
 #   2. loaded:        -u 10000 -r 10000 -t 20s -> median VmRSS after the spawn has settled
@@ -24,7 +24,7 @@ USERS="${BENCH_USERS:-10000}"
 RUN_TIME="${BENCH_RUN_TIME:-20}"
 WAIT_MIN=1
 WAIT_MAX=2
-EXAMPLE_BIN="${BENCH_EXAMPLE_BIN:-target/release/website}"
+EXAMPLE_BIN="${BENCH_EXAMPLE_BIN:-target/release/bench-idle}"
 TARGET_BIN="${BENCH_TARGET_BIN:-target/release/rocust-demo-target}"
 OUT="${BENCH_OUT:-bench/out}"
 
@@ -55,7 +55,7 @@ echo "==> target $DEMO_TARGET_URL (pid $DEMO_TARGET_PID); open files limit $(uli
 run_example() { # NAME USERS RUN_TIME_S
     local name="$1" users="$2" secs="$3" rc=0
     echo "==> rocust $name: -u $users -r $users -t ${secs}s" >&2
-    ROCUST_EXAMPLE=idle python3 bench/measure.py --out "$OUT/mem_$name.json" --rss-interval 0.25 -- \
+    python3 bench/measure.py --out "$OUT/mem_$name.json" --rss-interval 0.25 -- \
         "$EXAMPLE_BIN" --headless -u "$users" -r "$users" -t "${secs}s" -H "$DEMO_TARGET_URL" \
         --only-summary --csv "$OUT/mem_$name" >"$OUT/mem_$name.txt" 2>&1 || rc=$?
     tail -n 15 "$OUT/mem_$name.txt" >&2

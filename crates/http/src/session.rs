@@ -501,7 +501,17 @@ impl HttpSession {
                 h.insert(COOKIE, cookie);
             }
         }
-        let mut req = Request::new(Full::new(parts.body.clone().unwrap_or_default()));
+        let body = parts.body.clone().unwrap_or_default();
+        // requests sends an explicit zero length for bodiless methods other
+        // than GET and HEAD; some servers insist on it for POST.
+        if body.is_empty()
+            && *method != Method::GET
+            && *method != Method::HEAD
+            && !h.contains_key(CONTENT_LENGTH)
+        {
+            h.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+        let mut req = Request::new(Full::new(body));
         *req.method_mut() = method.clone();
         *req.uri_mut() = target.uri(h2)?;
         *req.headers_mut() = h;

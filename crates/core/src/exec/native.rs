@@ -329,3 +329,133 @@ async fn stop_users(mut users: Vec<LiveUser>, stop_timeout: Option<Duration>) ->
     join_all(users.iter_mut().map(|u| &mut u.handle)).await;
     timed_out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::user::{TaskResult, UserClass};
+    use crate::wait_time::constant;
+
+    type Log = Arc<Mutex<Vec<String>>>;
+
+    struct Slow {
+        id: usize,
+        log: Log,
+    }
+
+    impl Slow {
+        async fn work(&mut self) -> TaskResult {
+            self.log.lock().unwrap().push(format!("{} start", self.id));
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            self.log.lock().unwrap().push(format!("{} end", self.id));
+            Ok(())
+        }
+        async fn on_stop(&mut self) -> TaskResult {
+            self.log.lock().unwrap().push(format!("{} on_stop", self.id));
+            Ok(())
+        }
+    }
+
+    fn backend(wait: f64, log: &Log, threads: usize) -> NativeBackend {
+        let env = Environment::new(None);
+        let ids = Arc::new(AtomicUsize::new(0));
+        let log = log.clone();
+        let class = UserClass::new("Slow", move |_| Slow {
+            id: ids.fetch_add(1, Ordering::SeqCst),
+            log: log.clone(),
+        })
+        .wait_time(constant(wait))
+        .on_stop(Slow::on_stop)
+        .task(Slow::work);
+        NativeBackend::new(env, vec![class.into_dyn()], threads).unwrap()
+    }
+
+    fn stop_all(b: &NativeBackend, n: usize, timeout: Option<Duration>) -> Duration {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let started = Instant::now();
+        rt.block_on(b.stop(&BTreeMap::from([("Slow".to_string(), n)]), timeout));
+        started.elapsed()
+    }
+
+    fn entries(log: &Log) -> Vec<String> {
+        let mut v = log.lock().unwrap().clone();
+        v.sort();
+        v
+    }
+
+    fn wait_for_count(b: &NativeBackend, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while b.user_count() != n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(b.user_count(), n);
+    }
+
+    #[test]
+    fn no_stop_timeout_kills_at_once_but_runs_on_stop() {
+        let log = Log::default();
+        let b = backend(0.0, &log, 2);
+        b.spawn("Slow", 2);
+        wait_for_count(&b, 2);
+        std::thread::sleep(Duration::from_millis(100));
+        let took = stop_all(&b, 2, None);
+        assert!(took < Duration::from_millis(300), "{took:?}");
+        assert_eq!(b.user_count(), 0);
+        assert_eq!(entries(&log), ["0 on_stop", "0 start", "1 on_stop", "1 start"]);
+    }
+
+    #[test]
+    fn stop_timeout_lets_running_users_finish_their_task() {
+        let log = Log::default();
+        let b = backend(10.0, &log, 1);
+        b.spawn("Slow", 1);
+        std::thread::sleep(Duration::from_millis(100));
+        let took = stop_all(&b, 1, Some(Duration::from_secs(3)));
+        assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(2), "{took:?}");
+        assert_eq!(entries(&log), ["0 end", "0 on_stop", "0 start"]);
+    }
+
+    #[test]
+    fn stop_timeout_stops_waiting_users_at_once() {
+        let log = Log::default();
+        let b = backend(30.0, &log, 1);
+        b.spawn("Slow", 1);
+        // After its first task the user waits 30 s.
+        std::thread::sleep(Duration::from_millis(600));
+        let took = stop_all(&b, 1, Some(Duration::from_secs(5)));
+        assert!(took < Duration::from_millis(200), "{took:?}");
+        assert_eq!(entries(&log), ["0 end", "0 on_stop", "0 start"]);
+    }
+
+    #[test]
+    fn users_still_busy_at_the_timeout_are_killed() {
+        let log = Log::default();
+        let b = backend(0.0, &log, 1);
+        b.spawn("Slow", 1);
+        std::thread::sleep(Duration::from_millis(50));
+        let took = stop_all(&b, 1, Some(Duration::from_millis(100)));
+        assert!(took >= Duration::from_millis(90) && took < Duration::from_millis(300), "{took:?}");
+        assert_eq!(entries(&log), ["0 on_stop", "0 start"]);
+    }
+
+    #[test]
+    fn stopping_takes_the_newest_users_first() {
+        let log = Log::default();
+        // One engine: ids then follow spawn order.
+        let b = backend(30.0, &log, 1);
+        b.spawn("Slow", 3);
+        wait_for_count(&b, 3);
+        std::thread::sleep(Duration::from_millis(600));
+        stop_all(&b, 1, None);
+        assert_eq!(b.user_count(), 2);
+        assert!(entries(&log).contains(&"2 on_stop".to_string()), "{:?}", entries(&log));
+        stop_all(&b, 1, None);
+        assert!(entries(&log).contains(&"1 on_stop".to_string()), "{:?}", entries(&log));
+        assert!(!entries(&log).contains(&"0 on_stop".to_string()));
+        assert_eq!(b.user_classes_count(), BTreeMap::from([("Slow".to_string(), 1)]));
+        b.shutdown();
+    }
+}

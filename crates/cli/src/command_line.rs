@@ -47,7 +47,11 @@ pub(crate) fn parse(args: Vec<String>) -> Result<CommandLine, CliError> {
         line.given.insert(spec.long, values);
     }
     if let Some(values) = matches.get_many::<String>(USER_CLASSES) {
-        let indices: Vec<usize> = matches.indices_of(USER_CLASSES).into_iter().flatten().collect();
+        let indices: Vec<usize> = matches
+            .indices_of(USER_CLASSES)
+            .into_iter()
+            .flatten()
+            .collect();
         let values: Vec<String> = values.cloned().collect();
         // argparse takes the positionals only as one run; later ones are left over
         if let Some(gap) = indices.windows(2).position(|w| w[1] != w[0] + 1) {
@@ -87,10 +91,14 @@ fn command() -> Command {
             arg = arg.short(short);
         }
         arg = match spec.kind {
-            Kind::Flag | Kind::Removed { takes_value: false, .. } => arg.action(ArgAction::SetTrue),
-            Kind::Value | Kind::Removed { takes_value: true, .. } => {
-                arg.action(ArgAction::Set).num_args(1)
-            }
+            Kind::Flag
+            | Kind::Removed {
+                takes_value: false, ..
+            } => arg.action(ArgAction::SetTrue),
+            Kind::Value
+            | Kind::Removed {
+                takes_value: true, ..
+            } => arg.action(ArgAction::Set).num_args(1),
             Kind::List => arg.action(ArgAction::Set).num_args(0..),
         };
         cmd = cmd.arg(arg);
@@ -175,8 +183,12 @@ fn translate(error: &clap::Error, args: &[String]) -> CliError {
             }
             CliError::usage(message)
         }
-        (ErrorKind::InvalidValue | ErrorKind::NoEquals | ErrorKind::WrongNumberOfValues, Some(spec))
-            if error.get(ContextKind::InvalidValue).is_none_or(is_empty_value) =>
+        (
+            ErrorKind::InvalidValue | ErrorKind::NoEquals | ErrorKind::WrongNumberOfValues,
+            Some(spec),
+        ) if error
+            .get(ContextKind::InvalidValue)
+            .is_none_or(is_empty_value) =>
         {
             CliError::argument(&spec.display(), "expected one argument")
         }
@@ -185,7 +197,10 @@ fn translate(error: &clap::Error, args: &[String]) -> CliError {
                 Some(ContextValue::String(v)) => v.clone(),
                 _ => String::new(),
             };
-            CliError::argument(&spec.display(), format_args!("ignored explicit argument '{value}'"))
+            CliError::argument(
+                &spec.display(),
+                format_args!("ignored explicit argument '{value}'"),
+            )
         }
         _ => {
             let text = error.to_string();

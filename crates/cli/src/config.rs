@@ -167,7 +167,8 @@ pub(crate) fn parse_toml(text: &str) -> Result<Vec<(String, RawValue)>, String> 
         }
         message.replace('\n', " ")
     })?;
-    let Some(toml::Value::Table(locust)) = table.get("tool").and_then(|tool| tool.get("locust")) else {
+    let Some(toml::Value::Table(locust)) = table.get("tool").and_then(|tool| tool.get("locust"))
+    else {
         return Ok(Vec::new());
     };
     Ok(locust
@@ -331,7 +332,12 @@ weird = 5.0
 x = 1
 "#;
         let entries = parse_toml(text).unwrap();
-        let get = |k: &str| entries.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let get = |k: &str| {
+            entries
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
         assert_eq!(get("users"), Some(RawValue::One("5".into())));
         assert_eq!(get("spawn-rate"), Some(RawValue::One("1.5".into())));
         assert_eq!(get("headless"), Some(RawValue::One("True".into())));

@@ -92,10 +92,16 @@ pub(crate) fn positive(spec: &OptSpec, text: &str) -> Result<u64, CliError> {
 /// `-r/--spawn-rate`: a finite float > 0.
 pub(crate) fn spawn_rate(spec: &OptSpec, text: &str) -> Result<f64, CliError> {
     let value = py_float(text).ok_or_else(|| {
-        CliError::argument(&spec.display(), format_args!("invalid float value: '{text}'"))
+        CliError::argument(
+            &spec.display(),
+            format_args!("invalid float value: '{text}'"),
+        )
     })?;
     if !value.is_finite() {
-        return Err(CliError::argument(&spec.display(), "must be a finite number"));
+        return Err(CliError::argument(
+            &spec.display(),
+            "must be a finite number",
+        ));
     }
     if value <= 0.0 {
         return Err(CliError::argument(&spec.display(), "must be > 0"));
@@ -208,7 +214,9 @@ mod tests {
         assert_eq!(py_int("+3"), Some(3));
         assert_eq!(py_int("-1"), Some(-1));
         assert_eq!(py_int("1_000"), Some(1000));
-        for bad in ["", " ", "1.5", "abc", "_1", "1_", "1__0", "--1", "0x10", "1e3", "+"] {
+        for bad in [
+            "", " ", "1.5", "abc", "_1", "1_", "1__0", "--1", "0x10", "1e3", "+",
+        ] {
             assert_eq!(py_int(bad), None, "{bad:?}");
         }
         assert_eq!(py_int("99999999999999999999999999999999999999999999"), None);

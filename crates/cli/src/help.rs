@@ -63,7 +63,11 @@ pub fn help_text() -> String {
             let Some(help) = spec.help else { continue };
             entry(&mut out, &invocation(spec), help);
             if spec.long == "show-task-ratio-json" {
-                entry(&mut out, "--version, -V", "Show the program's version and exit.");
+                entry(
+                    &mut out,
+                    "--version, -V",
+                    "Show the program's version and exit.",
+                );
             }
         }
     }
@@ -89,7 +93,10 @@ pub fn help_text() -> String {
 /// `-f <filename>, --locustfile <filename>`, in declaration order.
 fn invocation(spec: &OptSpec) -> String {
     let suffix = match spec.kind {
-        Kind::Flag | Kind::Removed { takes_value: false, .. } => String::new(),
+        Kind::Flag
+        | Kind::Removed {
+            takes_value: false, ..
+        } => String::new(),
         _ => format!(" {}", spec.metavar),
     };
     let long = format!("--{}{suffix}", spec.long);

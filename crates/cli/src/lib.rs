@@ -4,6 +4,21 @@
 //! `./pyproject.toml` `[tool.locust]` > `./locust.conf` > `~/.locust.conf`
 //! > defaults).
 //!
+//! Command line syntax follows argparse: `-u5`, `-u=5`, `--users=5`,
+//! unambiguous prefixes (`--run 10`), the last of a repeated option wins,
+//! `-T a b c` takes every following word, positional user classes form one
+//! run. Config keys are the long names (`spawn-rate`, not `spawn_rate`).
+//!
+//! Where rocust deliberately differs from Locust 2.47.0:
+//! - `-u` below 0, `--autoquit` below -1, a negative
+//!   `--expect-workers-max-wait` and ports above 65535 are refused at parse
+//!   time (exit 2); Locust accepts them and fails or misbehaves later.
+//! - `--help`/`--version` win over bad environment values (Locust parses
+//!   the environment first); `-hx` shows help instead of an error.
+//! - Error wording is rocust's own; the "did you mean" hint is on the same
+//!   line; removed options (`--web-auth`, `--legacy-ui`, `--slave`,
+//!   `--expect-slaves`) give their explanation from any source.
+//!
 //! ```
 //! let env = |_: &str| None;
 //! let options = rocust_cli::parse(["--headless", "-u", "10", "-t", "1m30s"], &env, std::path::Path::new("/nonexistent"), None).unwrap();
@@ -91,9 +106,8 @@ pub fn parse(
 /// [`parse`] with this process's arguments, environment, working directory
 /// and home directory (`$HOME`).
 pub fn parse_from_process() -> Result<Options, CliError> {
-    let cwd = std::env::current_dir().map_err(|e| {
-        CliError::usage(format_args!("cannot read the current directory: {e}"))
-    })?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| CliError::usage(format_args!("cannot read the current directory: {e}")))?;
     let home = std::env::var_os("HOME")
         .or_else(|| std::env::var_os("USERPROFILE"))
         .filter(|h| !h.is_empty())

@@ -193,8 +193,10 @@ pub struct Options {
     /// whitespace; empty means all classes.
     pub user_classes: Vec<String>,
 
-    /// Where each option that did not keep its default came from, by long name.
-    pub(crate) sources: BTreeMap<&'static str, Source>,
+    /// Where each option that was set came from, by long name
+    /// (`"spawn-rate"`; `"user-classes"` for the positional names).
+    /// Absent means [`Source::Default`].
+    pub sources: BTreeMap<&'static str, Source>,
 }
 
 impl Default for Options {

@@ -100,7 +100,10 @@ impl<'a> Resolver<'a> {
                 let source = Source::Env(var.to_string());
                 match spec.kind {
                     Kind::Flag => {
-                        return Ok(Some((Found::Flag(convert::flag_value(var, &text)?), source)))
+                        return Ok(Some((
+                            Found::Flag(convert::flag_value(var, &text)?),
+                            source,
+                        )))
                     }
                     Kind::List if text.is_empty() => {}
                     Kind::List => {
@@ -215,8 +218,8 @@ fn config_key_spec(key: &str, raw: &RawValue) -> Result<&'static OptSpec, CliErr
         RawValue::Many(v) => format!("[{}]", v.join(", ")),
     };
     let unknown = || {
-        let arg = format!("--{name}");
-        let mut message = format!("unrecognized arguments: {arg}={shown_value}");
+        let arg = format!("--{name}={shown_value}");
+        let mut message = format!("unrecognized arguments: {arg}");
         if let Some(hint) = spec::suggest(&arg) {
             message.push_str(&format!(" (did you mean '{hint}'?)"));
         }
@@ -225,7 +228,7 @@ fn config_key_spec(key: &str, raw: &RawValue) -> Result<&'static OptSpec, CliErr
     match spec::resolve_long(name) {
         Ok(Some(long)) => match spec::by_long(long) {
             // argparse passes the value as `--flag=value`, which a flag refuses
-            Some(spec) if !spec.takes_value() => Err(CliError::argument(
+            Some(spec) if !spec.takes_value() && long != name => Err(CliError::argument(
                 &spec.display(),
                 format_args!("ignored explicit argument '{shown_value}'"),
             )),
@@ -298,9 +301,7 @@ fn set_value(o: &mut Options, spec: &OptSpec, text: &str) -> Result<(), CliError
         "master-bind-host" => o.master_bind_host = text.to_string(),
         "master-bind-port" => o.master_bind_port = convert::port(spec, text)?,
         "expect-workers" => o.expect_workers = convert::positive(spec, text)?,
-        "expect-workers-max-wait" => {
-            o.expect_workers_max_wait = convert::non_negative(spec, text)?
-        }
+        "expect-workers-max-wait" => o.expect_workers_max_wait = convert::non_negative(spec, text)?,
         "processes" => o.processes = convert::processes(spec, text)?,
         "master-host" => o.master_host = text.to_string(),
         "master-port" => o.master_port = convert::port(spec, text)?,
@@ -346,8 +347,15 @@ mod tests {
     fn every_option_has_a_field() {
         // Each non-removed option must change Options when set to a valid value.
         let samples = |spec: &OptSpec| match spec.long {
-            "users" | "web-port" | "master-bind-port" | "master-port" | "expect-workers"
-            | "expect-workers-max-wait" | "processes" | "exit-code-on-error" | "autoquit" => "7",
+            "users"
+            | "web-port"
+            | "master-bind-port"
+            | "master-port"
+            | "expect-workers"
+            | "expect-workers-max-wait"
+            | "processes"
+            | "exit-code-on-error"
+            | "autoquit" => "7",
             "spawn-rate" => "2.5",
             "run-time" | "stop-timeout" => "1m",
             "loglevel" => "debug",
@@ -375,7 +383,10 @@ mod tests {
     #[test]
     fn expand_user_paths() {
         let home = Path::new("/home/u");
-        assert_eq!(expand_user("~/a.conf", Some(home)), PathBuf::from("/home/u/a.conf"));
+        assert_eq!(
+            expand_user("~/a.conf", Some(home)),
+            PathBuf::from("/home/u/a.conf")
+        );
         assert_eq!(expand_user("~", Some(home)), PathBuf::from("/home/u"));
         assert_eq!(expand_user("a.conf", Some(home)), PathBuf::from("a.conf"));
         assert_eq!(expand_user("~x/a", Some(home)), PathBuf::from("~x/a"));

@@ -12,7 +12,10 @@ pub(crate) enum Kind {
     /// Zero or more values (`nargs="*"`), e.g. `-T a b c`.
     List,
     /// A removed option that Locust still recognises only to refuse it.
-    Removed { takes_value: bool, message: &'static str },
+    Removed {
+        takes_value: bool,
+        message: &'static str,
+    },
 }
 
 /// The help group an option is listed under (same grouping as Locust's `--help`).
@@ -629,7 +632,12 @@ pub(crate) const META_LONGS: &[&str] = &["help", "version"];
 /// Resolves an argparse-style abbreviation (`--run` for `--run-time`).
 /// `Ok(None)`: matches nothing; `Err(candidates)`: ambiguous.
 pub(crate) fn resolve_long(name: &str) -> Result<Option<&'static str>, Vec<&'static str>> {
-    let all = || OPTIONS.iter().map(|o| o.long).chain(META_LONGS.iter().copied());
+    let all = || {
+        OPTIONS
+            .iter()
+            .map(|o| o.long)
+            .chain(META_LONGS.iter().copied())
+    };
     if let Some(exact) = all().find(|l| *l == name) {
         return Ok(Some(exact));
     }
@@ -644,45 +652,69 @@ pub(crate) fn resolve_long(name: &str) -> Result<Option<&'static str>, Vec<&'sta
     }
 }
 
-/// The closest known option spelling, for "did you mean" hints.
+/// The closest known option spelling for "did you mean" hints, chosen like
+/// Python's `difflib.get_close_matches(word, options, n=1)` that Locust uses.
 pub(crate) fn suggest(unknown: &str) -> Option<String> {
-    let mut best: Option<(f64, String)> = None;
+    let mut names: Vec<String> = vec![
+        "-h".into(),
+        "--help".into(),
+        "--version".into(),
+        "-V".into(),
+    ];
     for spec in OPTIONS {
-        let mut names = vec![format!("--{}", spec.long)];
+        names.push(format!("--{}", spec.long));
         if let Some(c) = spec.short {
             names.push(format!("-{c}"));
         }
-        for name in names {
-            let score = similarity(unknown, &name);
-            if score >= 0.6 && best.as_ref().is_none_or(|(s, _)| score > *s) {
-                best = Some((score, name));
-            }
+    }
+    let word: Vec<char> = unknown.chars().collect();
+    let mut best: Option<(f64, String)> = None;
+    for name in names {
+        let candidate: Vec<char> = name.chars().collect();
+        let total = candidate.len() + word.len();
+        if total == 0 {
+            continue;
+        }
+        let score = 2.0 * matching_chars(&candidate, &word) as f64 / total as f64;
+        let better = match &best {
+            None => true,
+            Some((s, n)) => score > *s || (score == *s && name > *n),
+        };
+        if score >= 0.6 && better {
+            best = Some((score, name));
         }
     }
     best.map(|(_, n)| n)
 }
 
-/// Ratio of matching characters (2*M/T, as difflib does) using the longest
-/// common subsequence, which is close enough for spelling hints.
-fn similarity(a: &str, b: &str) -> f64 {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
+/// Characters in matching blocks, as difflib's SequenceMatcher counts them:
+/// the longest common run (earliest in `a`, then in `b`), then recursively
+/// the parts left and right of it.
+fn matching_chars(a: &[char], b: &[char]) -> usize {
+    if a.is_empty() || b.is_empty() {
+        return 0;
     }
-    let mut prev = vec![0usize; b.len() + 1];
-    for ca in &a {
-        let mut cur = vec![0usize; b.len() + 1];
+    let (mut best_i, mut best_j, mut best_k) = (0, 0, 0);
+    let mut previous = vec![0usize; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![0usize; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = if ca == cb {
-                prev[j] + 1
-            } else {
-                cur[j].max(prev[j + 1])
-            };
+            if ca == cb {
+                let k = previous[j] + 1;
+                current[j + 1] = k;
+                if k > best_k {
+                    (best_i, best_j, best_k) = (i + 1 - k, j + 1 - k, k);
+                }
+            }
         }
-        prev = cur;
+        previous = current;
     }
-    2.0 * prev[b.len()] as f64 / (a.len() + b.len()) as f64
+    if best_k == 0 {
+        return 0;
+    }
+    best_k
+        + matching_chars(&a[..best_i], &b[..best_j])
+        + matching_chars(&a[best_i + best_k..], &b[best_j + best_k..])
 }
 
 #[cfg(test)]
@@ -733,8 +765,21 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(suggest("--headlesss").as_deref(), Some("--headless"));
-        assert_eq!(suggest("--web_port").as_deref(), Some("--web-port"));
-        assert_eq!(suggest("--zzzzzzzzzzzzzz"), None);
+        // expected values from difflib.get_close_matches over Locust's options
+        let cases = [
+            ("--bogus", Some("--tags")),
+            ("--bogus=1", None),
+            ("--web_port=1", Some("--web-port")),
+            ("--headlesss", Some("--headless")),
+            ("--fooo", None),
+            ("-x", None),
+            ("--zzzzzzzzzzzzzz", None),
+            ("--user-class", Some("--users")),
+            ("--csvs", Some("--csv")),
+            ("--tag", Some("--tags")),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(suggest(word).as_deref(), expected, "{word}");
+        }
     }
 }

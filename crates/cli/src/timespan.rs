@@ -1,7 +1,8 @@
 //! Locust's time span syntax: `20` (seconds), `20s`, `3m`, `2h`, `1h20m`,
 //! `3h30m10s`.
 
-const FORMAT_HELP: &str = "Invalid time span format. Valid formats: 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc.";
+const FORMAT_HELP: &str =
+    "Invalid time span format. Valid formats: 20, 20s, 3m, 2h, 1h20m, 3h30m10s, etc.";
 
 /// Parses a time span into whole seconds.
 ///
@@ -76,11 +77,15 @@ mod tests {
             assert_eq!(parse_timespan(text), Ok(*expected), "{text:?}");
         }
         let bad = [
-            "5x", "h", "m", "s", "1m1h", "1s1m", "1.5", "-5", " 5", "5 ", "+5", "1H", "1h 2m", "1hh",
-            "1d", "hm", "1h1m1s1",
+            "5x", "h", "m", "s", "1m1h", "1s1m", "1.5", "-5", " 5", "5 ", "+5", "1H", "1h 2m",
+            "1hh", "1d", "hm", "1h1m1s1",
         ];
         for text in bad {
-            assert_eq!(parse_timespan(text), Err(FORMAT_HELP.to_string()), "{text:?}");
+            assert_eq!(
+                parse_timespan(text),
+                Err(FORMAT_HELP.to_string()),
+                "{text:?}"
+            );
         }
         assert_eq!(
             parse_timespan(""),

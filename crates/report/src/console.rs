@@ -191,3 +191,33 @@ pub fn final_summary(rs: &RequestStats, width: usize) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_width_follows_the_terminal() {
+        assert_eq!(stats_name_width(None), 80);
+        assert_eq!(stats_name_width(Some(120)), 40);
+        assert_eq!(stats_name_width(Some(300)), 80);
+        assert_eq!(stats_name_width(Some(60)), 0);
+    }
+
+    #[test]
+    fn final_summary_is_the_three_tables() {
+        let mut rs = RequestStats::new(100.0, true);
+        rs.log_request("GET", "/", Some(12.0), 5, 101.0);
+        let out = final_summary(&rs, 80);
+        assert_eq!(out.len(), 5 + 1 + 6 + 1);
+        assert_eq!(out[6], "Response time percentiles (approximated)");
+        assert_eq!(out.last().map(String::as_str), Some(""));
+        assert!(!out.iter().any(|l| l == "Error report"));
+        rs.log_error("GET", "/", "CatchResponseError('nope')", 101.0);
+        let out = final_summary(&rs, 80);
+        let i = out.iter().position(|l| l == "Error report").unwrap();
+        assert_eq!(out[i + 3].trim_end(), "1                  GET /: nope");
+        assert_eq!(out.last().map(String::as_str), Some(""));
+        assert_eq!(periodic_stats(&rs, 80).last().map(String::as_str), Some(""));
+    }
+}

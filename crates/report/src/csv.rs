@@ -86,7 +86,9 @@ pub fn csv_row(fields: &[CsvField]) -> String {
 }
 
 fn percentile_labels() -> impl Iterator<Item = CsvField> {
-    PERCENTILES_TO_REPORT.iter().map(|(_, l)| CsvField::from(*l))
+    PERCENTILES_TO_REPORT
+        .iter()
+        .map(|(_, l)| CsvField::from(*l))
 }
 
 /// Header of `PREFIX_stats.csv` (and the web UI's requests CSV).
@@ -113,7 +115,15 @@ pub fn requests_csv_header() -> String {
 
 pub fn failures_csv_header() -> String {
     csv_row(
-        &["Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"].map(CsvField::from),
+        &[
+            "Method",
+            "Name",
+            "Error",
+            "Occurrences",
+            "First Seen",
+            "Last Seen",
+        ]
+        .map(CsvField::from),
     )
 }
 
@@ -122,10 +132,17 @@ pub fn exceptions_csv_header() -> String {
 }
 
 pub fn stats_history_csv_header() -> String {
-    let mut h: Vec<CsvField> = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s"]
-        .into_iter()
-        .map(CsvField::from)
-        .collect();
+    let mut h: Vec<CsvField> = [
+        "Timestamp",
+        "User Count",
+        "Type",
+        "Name",
+        "Requests/s",
+        "Failures/s",
+    ]
+    .into_iter()
+    .map(CsvField::from)
+    .collect();
     h.extend(percentile_labels());
     h.extend(
         [
@@ -271,4 +288,31 @@ pub fn stats_history_rows(
         out.push_str(&csv_row(&row));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_quote_like_python_csv() {
+        // Python 3.11: csv.writer(buf).writerow(row)
+        assert_eq!(csv_row(&["".into()]), "\"\"\r\n");
+        assert_eq!(csv_row(&["".into(), "".into()]), ",\r\n");
+        let row: Vec<CsvField> = ["a b", " x", "y\tz", "q\"q", "c,d", "n\nl", "r\rr"]
+            .map(CsvField::from)
+            .to_vec();
+        assert_eq!(
+            csv_row(&row),
+            "a b, x,y\tz,\"q\"\"q\",\"c,d\",\"n\nl\",\"r\rr\"\r\n"
+        );
+        assert_eq!(
+            csv_row(&[
+                CsvField::Float(1.0),
+                CsvField::Float(1e-5),
+                CsvField::Int(-3)
+            ]),
+            "1.0,1e-05,-3\r\n"
+        );
+    }
 }

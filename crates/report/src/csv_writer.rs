@@ -29,7 +29,10 @@ impl CsvWriter {
             }
         }
         let empty = RequestStats::new(0.0, false);
-        fs::write(format!("{prefix}_stats.csv"), crate::csv::requests_csv_header())?;
+        fs::write(
+            format!("{prefix}_stats.csv"),
+            crate::csv::requests_csv_header(),
+        )?;
         fs::write(format!("{prefix}_failures.csv"), failures_csv(&empty))?;
         fs::write(format!("{prefix}_exceptions.csv"), exceptions_csv(&[]))?;
         let mut history = File::create(format!("{prefix}_stats_history.csv"))?;

@@ -61,7 +61,10 @@ pub fn entry_to_json(d: &StatsEntryDict) -> PyJson {
     PyJson::Dict(vec![
         ("name".into(), d.name.as_str().into()),
         ("method".into(), d.method.as_str().into()),
-        ("last_request_timestamp".into(), d.last_request_timestamp.into()),
+        (
+            "last_request_timestamp".into(),
+            d.last_request_timestamp.into(),
+        ),
         ("start_time".into(), PyJson::Float(d.start_time)),
         ("num_requests".into(), d.num_requests.into()),
         ("num_none_requests".into(), d.num_none_requests.into()),
@@ -181,4 +184,48 @@ pub fn write_json_file(name: &str, entries: &[StatsEntryDict]) -> io::Result<()>
     }
     let list = PyJson::List(entries.iter().map(entry_to_json).collect());
     fs::write(format!("{name}.json"), dumps(&list, 4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dumps_like_python_json_with_indent_4() {
+        let v = PyJson::List(vec![
+            PyJson::Str("é\u{2028}\u{7f}\"\\\n\t\u{1}\u{8}\u{c}🎉 ok".into()),
+            PyJson::Float(1e-05),
+            PyJson::Float(1e16),
+            PyJson::Float(f64::NAN),
+            PyJson::Float(f64::INFINITY),
+            PyJson::Null,
+            PyJson::Bool(true),
+            PyJson::Dict(vec![]),
+            PyJson::List(vec![]),
+            PyJson::Dict(vec![(
+                "a".into(),
+                PyJson::List(vec![PyJson::Int(1), PyJson::Float(2.5)]),
+            )]),
+        ]);
+        // Python 3.11: json.dumps([...same values...], indent=4)
+        let want = r#"[
+    "\u00e9\u2028\u007f\"\\\n\t\u0001\b\f\ud83c\udf89 ok",
+    1e-05,
+    1e+16,
+    NaN,
+    Infinity,
+    null,
+    true,
+    {},
+    [],
+    {
+        "a": [
+            1,
+            2.5
+        ]
+    }
+]"#;
+        assert_eq!(dumps(&v, 4), want);
+        assert_eq!(stats_json(&[]), "[]\n");
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rocust_cli::Options;
@@ -27,7 +28,7 @@ pub fn run(
     init: Vec<InitHook>,
     args: Vec<OsString>,
 ) -> i32 {
-    let options = match rocust_cli::parse_from(args) {
+    let options = match parse_args(args) {
         Ok(options) => options,
         Err(e) => {
             e.print();
@@ -153,6 +154,17 @@ pub fn run(
     let code = runtime.block_on(headless::run(&options, env, runner, reports));
     backend.shutdown();
     code
+}
+
+/// The command line (program name first), with this process's environment,
+/// working directory and home directory for config files.
+fn parse_args(args: Vec<OsString>) -> Result<Options, rocust_cli::CliError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let env = |name: &str| std::env::var(name).ok();
+    let options = rocust_cli::parse(args.into_iter().skip(1), &env, &cwd, home.as_deref())?;
+    options.validate()?;
+    Ok(options)
 }
 
 fn describe_unavailable(options: &[&str]) -> String {

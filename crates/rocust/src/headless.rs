@@ -47,7 +47,7 @@ fn start_automatic_run(options: &Options, runner: &Arc<LocalRunner>) {
         let spawn_rate = options.spawn_rate.unwrap_or(1.0);
         runner.start(users, spawn_rate, None);
     }
-    if let Some(run_time) = options.run_time {
+    if let Some(run_time) = options.run_time.filter(|&t| t > 0) {
         log::info!("Run time limit set to {run_time} seconds");
         let runner = runner.clone();
         tokio::spawn(async move {
@@ -117,7 +117,7 @@ fn spawn_periodic_work(
                 if seconds % 5 == 0 && runner.state() != rocust_core::runner::RunnerState::Stopped {
                     env.stats.update_history(runner.user_count() as u64);
                 }
-                reports.write_csv(&env, runner.user_count(), false);
+                reports.write_csv(&env, runner.user_count());
                 seconds += 1;
             }
         }));

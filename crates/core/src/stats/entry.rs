@@ -99,8 +99,6 @@ pub struct StatsEntry {
     pub last_request_timestamp: Option<f64>,
     /// (epoch second, snapshot), oldest first; `None` when disabled (workers).
     response_times_cache: Option<VecDeque<(i64, CachedResponseTimes)>>,
-    /// The request second of the newest snapshot, so idle entries are not re-cached.
-    cached_request_second: Option<i64>,
 }
 
 impl StatsEntry {
@@ -123,7 +121,6 @@ impl StatsEntry {
             start_time: now,
             last_request_timestamp: None,
             response_times_cache: use_response_times_cache.then(VecDeque::new),
-            cached_request_second: None,
         };
         e.reset(now);
         e
@@ -147,7 +144,6 @@ impl StatsEntry {
         self.num_reqs_per_sec.clear();
         self.num_fail_per_sec.clear();
         self.total_content_length = 0;
-        self.cached_request_second = None;
         if let Some(cache) = &mut self.response_times_cache {
             cache.clear();
             self.cache_response_times(now.trunc() as i64);
@@ -156,6 +152,7 @@ impl StatsEntry {
 
     /// Logs one request at `now` (epoch seconds); `None` = no response time.
     pub fn log(&mut self, response_time: Option<f64>, content_length: u64, now: f64) {
+        self.enter_second(now.trunc() as i64);
         self.num_requests += 1;
         *self.num_reqs_per_sec.entry(now.trunc() as i64).or_insert(0) += 1;
         self.last_request_timestamp = Some(now);
@@ -289,8 +286,14 @@ impl StatsEntry {
         }
     }
 
-    /// Adds another entry's data (Locust's `extend`), for shard and worker merges.
+    /// Adds another entry's data (Locust's `extend`), for worker reports. A
+    /// merge that moves the last request into a later second snapshots the
+    /// histogram at that second, as Locust's master does.
     pub fn extend(&mut self, other: &StatsEntry) {
+        let old_last_second = self
+            .last_request_timestamp
+            .filter(|t| *t != 0.0)
+            .map_or(0, |t| t.trunc() as i64);
         self.last_request_timestamp =
             match (self.last_request_timestamp, other.last_request_timestamp) {
                 (Some(a), Some(b)) => Some(a.max(b)),
@@ -312,20 +315,24 @@ impl StatsEntry {
         add_counts(&mut self.response_times, &other.response_times);
         add_counts(&mut self.num_reqs_per_sec, &other.num_reqs_per_sec);
         add_counts(&mut self.num_fail_per_sec, &other.num_fail_per_sec);
+        if let Some(last) = self.last_request_timestamp.filter(|t| *t != 0.0) {
+            let last_second = last.trunc() as i64;
+            if last_second != 0 && last_second > old_last_second {
+                self.cache_response_times(last_second);
+            }
+        }
     }
 
-    /// Takes this second's histogram snapshot if requests arrived since the
-    /// previous one (called once per second through `RequestStats::tick`).
-    pub fn tick(&mut self, now: f64) {
-        let Some(last) = self.last_request_timestamp else {
-            return;
-        };
-        let last_second = last.trunc() as i64;
+    /// Called before adding requests of epoch second `t`: the first request
+    /// of a new second snapshots the histogram as of the end of second `t - 1`
+    /// (Locust's `log`).
+    pub(crate) fn enter_second(&mut self, t: i64) {
         if self.response_times_cache.is_some()
-            && self.cached_request_second.is_none_or(|s| last_second > s)
+            && self
+                .last_request_timestamp
+                .is_some_and(|last| last != 0.0 && t > last.trunc() as i64)
         {
-            self.cached_request_second = Some(last_second);
-            self.cache_response_times(now.trunc() as i64);
+            self.cache_response_times(t - 1);
         }
     }
 
@@ -385,7 +392,6 @@ impl StatsEntry {
             start_time: data.start_time,
             last_request_timestamp: data.last_request_timestamp,
             response_times_cache: None,
-            cached_request_second: None,
         }
     }
 }

@@ -5,10 +5,14 @@
 //! one [`RequestStats`] when asked: every reader flushes first, so it always
 //! sees every request logged before the call.
 //!
-//! The runner drives time-based parts: [`Stats::tick`] once per second (takes
-//! the histogram snapshots behind the "current" percentiles) and
-//! [`Stats::update_history`] every 5 s while a test runs. At test start it
-//! calls [`Stats::clear_all`] and [`Stats::clear_exceptions`], like Locust.
+//! Merging replays each second's requests in order, so the per-second
+//! histogram snapshots behind the "current" percentiles come out as if every
+//! request had been logged directly, like in Locust.
+//!
+//! The runner calls [`Stats::tick`] once per second (a merge that keeps the
+//! shards small) and [`Stats::update_history`] every 5 s while a test runs. At
+//! test start it calls [`Stats::clear_all`] and [`Stats::clear_exceptions`],
+//! like Locust.
 
 mod clock;
 mod entry;
@@ -142,20 +146,20 @@ impl Stats {
     }
 
     fn drain_shards(&self, rs: &mut RequestStats) {
-        let mut new_entries = Vec::new();
         let mut shards = lock(&self.inner.shards);
-        shards.retain(|shard| {
-            // Checked before draining: once only Stats holds a shard, no
-            // recorder can log into it again, so this drain is its last.
-            let orphaned = Arc::strong_count(shard) == 1;
-            lock(shard).drain_into(rs, &mut new_entries);
-            !orphaned
-        });
-        drop(shards);
-        new_entries.sort_by(|a, b| a.start_time.total_cmp(&b.start_time));
-        for e in new_entries {
-            rs.insert_entry(e);
+        // Counted before draining: once only Stats holds a shard, no recorder
+        // can log into it again, so this drain is its last.
+        let orphaned: Vec<bool> = shards.iter().map(|s| Arc::strong_count(s) == 1).collect();
+        {
+            let mut guards: Vec<MutexGuard<'_, Shard>> = shards.iter().map(|s| lock(s)).collect();
+            let mut refs: Vec<&mut Shard> = guards.iter_mut().map(|g| &mut **g).collect();
+            shard::merge_shards(&mut refs, rs);
         }
+        let mut i = 0;
+        shards.retain(|_| {
+            i += 1;
+            !orphaned[i - 1]
+        });
     }
 
     /// Merges every shard's pending requests into the merged stats.
@@ -163,15 +167,15 @@ impl Stats {
         drop(self.lock_and_flush());
     }
 
-    /// Flushes, then takes this second's snapshots for the current
-    /// percentiles. The runner calls it once per second.
+    /// The once-a-second merge the runner does, so shards stay small even
+    /// when nothing reads the stats.
     pub fn tick(&self) {
-        let now = self.now();
-        self.lock_and_flush().stats.tick(now);
+        self.flush();
     }
 
-    /// Runs `f` on the merged stats, flushed first; the store is locked
-    /// meanwhile (recorders keep recording into their shards).
+    /// Runs `f` on the merged stats, flushed first. The store stays locked
+    /// while `f` runs (recorders keep recording into their shards), so `f`
+    /// must not call back into this `Stats`.
     pub fn with_request_stats<R>(&self, f: impl FnOnce(&RequestStats) -> R) -> R {
         f(&self.lock_and_flush().stats)
     }

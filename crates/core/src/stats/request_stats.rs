@@ -204,14 +204,6 @@ impl RequestStats {
         self.history.clear();
     }
 
-    /// Takes the per-second histogram snapshots for the current percentiles.
-    pub fn tick(&mut self, now: f64) {
-        self.total.tick(now);
-        for e in &mut self.entries {
-            e.tick(now);
-        }
-    }
-
     /// Appends a history sample of the total (Locust's `update_stats_history`).
     pub fn update_history(&mut self, user_count: u64, now: f64) {
         let window = self.rate_window();

@@ -1,18 +1,45 @@
 //! The hot path: per-recorder shards of request deltas, merged into
 //! [`RequestStats`] by [`super::Stats::flush`].
 //!
-//! A shard keeps, per (name, method), the counters logged since the last
-//! merge. Slots, their error texts and their buffers stay allocated across
-//! merges, so once a (name, method) pair has been seen, logging it again
-//! allocates nothing (only a response time of 10 s or more, or a new error
-//! text, may grow a buffer).
+//! A shard keeps, per (name, method) and per epoch second, the counters
+//! logged since the last merge. Slots, their error texts and their buffers
+//! stay allocated across merges, so once a (name, method) pair has been seen,
+//! logging it again allocates nothing (a new error text, a response time of
+//! 10 s or more, or more seconds between merges than ever before may grow a
+//! buffer). Merging once a second ([`super::Stats::tick`]) keeps shards small.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::entry::{bucket_response_time, StatsEntry};
 use super::error::{ErrorOrigin, StatsError};
 use super::number::Number;
 use super::request_stats::RequestStats;
+
+/// A small fast hash for the shard's name lookups (the hot path hashes every
+/// request's name; SipHash's DoS resistance buys nothing here).
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Buckets 0..=99 (step 1), 100..=990 (step 10), 1000..=9900 (step 100).
 const DENSE_BUCKETS: usize = 280;
@@ -41,10 +68,9 @@ struct ErrorDelta {
     last_seen: f64,
 }
 
-/// What one (name, method) pair logged into one shard since the last merge.
-struct DeltaEntry {
-    method: String,
-    dirty: bool,
+/// What one (name, method) pair logged into one shard during one epoch second.
+struct DeltaSlice {
+    second: i64,
     num_requests: u64,
     num_none_requests: u64,
     num_failures: u64,
@@ -52,25 +78,20 @@ struct DeltaEntry {
     min_response_time: f64,
     max_response_time: f64,
     total_content_length: u64,
-    dense: Box<[u64; DENSE_BUCKETS]>,
+    dense: Box<[u32; DENSE_BUCKETS]>,
     /// Touched range of `dense`, so merging scans only that.
     dense_lo: usize,
     dense_hi: usize,
     /// Buckets outside the dense range (10 s and more, negative times).
     sparse: Vec<(i64, u64)>,
-    /// (epoch second, count), in logging order.
-    reqs_per_sec: Vec<(i64, u64)>,
-    fail_per_sec: Vec<(i64, u64)>,
     first_timestamp: f64,
     last_timestamp: f64,
-    errors: HashMap<String, ErrorDelta>,
 }
 
-impl DeltaEntry {
-    fn new(method: &str) -> Self {
+impl DeltaSlice {
+    fn new() -> Self {
         Self {
-            method: method.to_owned(),
-            dirty: false,
+            second: 0,
             num_requests: 0,
             num_none_requests: 0,
             num_failures: 0,
@@ -82,22 +103,35 @@ impl DeltaEntry {
             dense_lo: DENSE_BUCKETS,
             dense_hi: 0,
             sparse: Vec::new(),
-            reqs_per_sec: Vec::new(),
-            fail_per_sec: Vec::new(),
             first_timestamp: 0.0,
             last_timestamp: 0.0,
-            errors: HashMap::new(),
         }
     }
 
-    fn log(&mut self, response_time: Option<f64>, content_length: u64, now: f64) {
-        if !self.dirty {
-            self.dirty = true;
-            self.first_timestamp = now;
+    /// Empties the slice for `second`, keeping its buffers.
+    fn start(&mut self, second: i64, now: f64) {
+        self.second = second;
+        self.num_requests = 0;
+        self.num_none_requests = 0;
+        self.num_failures = 0;
+        self.total_response_time = 0.0;
+        self.min_response_time = f64::INFINITY;
+        self.max_response_time = f64::NEG_INFINITY;
+        self.total_content_length = 0;
+        if self.dense_lo < self.dense_hi {
+            self.dense[self.dense_lo..self.dense_hi].fill(0);
         }
+        self.dense_lo = DENSE_BUCKETS;
+        self.dense_hi = 0;
+        self.sparse.clear();
+        self.first_timestamp = now;
+        self.last_timestamp = now;
+    }
+
+    fn log(&mut self, response_time: Option<f64>, content_length: u64, now: f64) {
         self.num_requests += 1;
+        self.first_timestamp = self.first_timestamp.min(now);
         self.last_timestamp = self.last_timestamp.max(now);
-        bump(&mut self.reqs_per_sec, now.trunc() as i64, 1);
         self.total_content_length = self.total_content_length.saturating_add(content_length);
         let Some(rt) = response_time.filter(|rt| rt.is_finite()) else {
             self.num_none_requests += 1;
@@ -109,35 +143,25 @@ impl DeltaEntry {
         let key = bucket_response_time(rt);
         match dense_index(key) {
             Some(i) => {
-                self.dense[i] += 1;
+                self.dense[i] = self.dense[i].saturating_add(1);
                 self.dense_lo = self.dense_lo.min(i);
                 self.dense_hi = self.dense_hi.max(i + 1);
             }
-            None => bump(&mut self.sparse, key, 1),
+            None => match self.sparse.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 += 1,
+                None => self.sparse.push((key, 1)),
+            },
         }
     }
 
-    fn log_error(&mut self, error: &str, now: f64) {
-        self.num_failures += 1;
-        bump(&mut self.fail_per_sec, now.trunc() as i64, 1);
-        let delta = match self.errors.get_mut(error) {
-            Some(d) => d,
-            None => self.errors.entry(error.to_owned()).or_default(),
-        };
-        if delta.occurrences == 0 {
-            delta.first_seen = now;
-        }
-        delta.occurrences += 1;
-        delta.last_seen = now;
-    }
-
-    /// Adds this delta into `e` (the same as Locust's `extend`).
+    /// Adds this slice into `e`: Locust's `log` for each of its requests,
+    /// including the histogram snapshot when `e` enters a new second.
     fn apply_to(&self, e: &mut StatsEntry) {
+        e.enter_second(self.second);
         e.last_request_timestamp = Some(
             e.last_request_timestamp
                 .map_or(self.last_timestamp, |t| t.max(self.last_timestamp)),
         );
-        e.start_time = e.start_time.min(self.first_timestamp);
         e.num_requests += self.num_requests;
         e.num_none_requests += self.num_none_requests;
         e.num_failures += self.num_failures;
@@ -155,49 +179,82 @@ impl DeltaEntry {
         }
         for i in self.dense_lo..self.dense_hi {
             if self.dense[i] > 0 {
-                *e.response_times.entry(dense_key(i)).or_insert(0) += self.dense[i];
+                *e.response_times.entry(dense_key(i)).or_insert(0) += u64::from(self.dense[i]);
             }
         }
         for &(k, v) in &self.sparse {
             *e.response_times.entry(k).or_insert(0) += v;
         }
-        for &(k, v) in &self.reqs_per_sec {
-            *e.num_reqs_per_sec.entry(k).or_insert(0) += v;
-        }
-        for &(k, v) in &self.fail_per_sec {
-            *e.num_fail_per_sec.entry(k).or_insert(0) += v;
-        }
-    }
-
-    /// Zeroes the counters, keeping every allocation.
-    fn clear(&mut self) {
-        self.dirty = false;
-        self.num_requests = 0;
-        self.num_none_requests = 0;
-        self.num_failures = 0;
-        self.total_response_time = 0.0;
-        self.min_response_time = f64::INFINITY;
-        self.max_response_time = f64::NEG_INFINITY;
-        self.total_content_length = 0;
-        if self.dense_lo < self.dense_hi {
-            self.dense[self.dense_lo..self.dense_hi].fill(0);
-        }
-        self.dense_lo = DENSE_BUCKETS;
-        self.dense_hi = 0;
-        self.sparse.clear();
-        self.reqs_per_sec.clear();
-        self.fail_per_sec.clear();
-        for d in self.errors.values_mut() {
-            d.occurrences = 0;
+        *e.num_reqs_per_sec.entry(self.second).or_insert(0) += self.num_requests;
+        if self.num_failures > 0 {
+            *e.num_fail_per_sec.entry(self.second).or_insert(0) += self.num_failures;
         }
     }
 }
 
-/// Adds `n` to `key`, appending when the key is not the most recent one.
-fn bump(v: &mut Vec<(i64, u64)>, key: i64, n: u64) {
-    match v.iter_mut().rev().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 += n,
-        None => v.push((key, n)),
+/// What one (name, method) pair logged into one shard since the last merge:
+/// one slice per epoch second, so merging can replay Locust's per-second
+/// histogram snapshots.
+struct DeltaEntry {
+    method: String,
+    /// `slices[..used]` hold data; the rest are spare buffers.
+    slices: Vec<DeltaSlice>,
+    used: usize,
+    errors: FxMap<String, ErrorDelta>,
+    has_errors: bool,
+}
+
+impl DeltaEntry {
+    fn new(method: &str) -> Self {
+        Self {
+            method: method.to_owned(),
+            slices: Vec::new(),
+            used: 0,
+            errors: FxMap::default(),
+            has_errors: false,
+        }
+    }
+
+    fn slice_for(&mut self, now: f64) -> &mut DeltaSlice {
+        let second = now.trunc() as i64;
+        if let Some(i) = self.slices[..self.used]
+            .iter()
+            .rposition(|s| s.second == second)
+        {
+            return &mut self.slices[i];
+        }
+        if self.used == self.slices.len() {
+            self.slices.push(DeltaSlice::new());
+        }
+        self.used += 1;
+        let slice = &mut self.slices[self.used - 1];
+        slice.start(second, now);
+        slice
+    }
+
+    fn log_error(&mut self, error: &str, now: f64) {
+        self.slice_for(now).num_failures += 1;
+        self.has_errors = true;
+        let delta = match self.errors.get_mut(error) {
+            Some(d) => d,
+            None => self.errors.entry(error.to_owned()).or_default(),
+        };
+        if delta.occurrences == 0 {
+            delta.first_seen = now;
+        }
+        delta.occurrences += 1;
+        delta.last_seen = now;
+    }
+
+    /// Forgets the pending data, keeping every allocation.
+    fn clear(&mut self) {
+        self.used = 0;
+        if self.has_errors {
+            self.has_errors = false;
+            for d in self.errors.values_mut() {
+                d.occurrences = 0;
+            }
+        }
     }
 }
 
@@ -205,7 +262,7 @@ fn bump(v: &mut Vec<(i64, u64)>, key: i64, n: u64) {
 #[derive(Default)]
 pub(crate) struct Shard {
     /// name -> entries of that name, one per method (usually one or two).
-    by_name: HashMap<String, Vec<DeltaEntry>>,
+    by_name: FxMap<String, Vec<DeltaEntry>>,
     dirty: bool,
 }
 
@@ -232,7 +289,7 @@ impl Shard {
             }
         };
         let delta = &mut list[pos];
-        delta.log(response_time, content_length, now);
+        delta.slice_for(now).log(response_time, content_length, now);
         if let Some(error) = error {
             delta.log_error(error, now);
         }
@@ -248,48 +305,74 @@ impl Shard {
             d.clear();
         }
     }
+}
 
-    /// Moves pending deltas into `rs`. Entries the merged stats do not have
-    /// yet go to `new_entries` first, so the caller can create them in the
-    /// order of their first request across all shards.
-    pub(crate) fn drain_into(&mut self, rs: &mut RequestStats, new_entries: &mut Vec<StatsEntry>) {
-        if !self.dirty {
-            return;
-        }
-        self.dirty = false;
-        let use_cache = rs.total.uses_response_times_cache();
-        for (name, list) in self.by_name.iter_mut() {
-            for d in list.iter_mut().filter(|d| d.dirty) {
-                d.apply_to(&mut rs.total);
-                match rs.get_mut(name, &d.method) {
-                    Some(e) => d.apply_to(e),
-                    None => match new_entries
-                        .iter_mut()
-                        .find(|e| e.name == *name && e.method == d.method)
-                    {
-                        Some(e) => d.apply_to(e),
-                        None => {
-                            let mut e =
-                                StatsEntry::new(name, &d.method, d.first_timestamp, use_cache);
-                            d.apply_to(&mut e);
-                            new_entries.push(e);
-                        }
-                    },
+/// Moves the pending deltas of all `shards` into `rs`, oldest second first,
+/// so entries take their histogram snapshots as if each request had been
+/// logged directly. Entries new to `rs` are created in the order of their
+/// first request.
+pub(crate) fn merge_shards(shards: &mut [&mut Shard], rs: &mut RequestStats) {
+    let use_cache = rs.total.uses_response_times_cache();
+    {
+        // (name, delta, slice) for every pending slice of every shard
+        let mut slices: Vec<(&str, &DeltaEntry, &DeltaSlice)> = Vec::new();
+        for shard in shards.iter().filter(|s| s.dirty) {
+            for (name, list) in &shard.by_name {
+                for d in list {
+                    slices.extend(d.slices[..d.used].iter().map(|s| (name.as_str(), d, s)));
                 }
-                for (error, ed) in d.errors.iter().filter(|(_, ed)| ed.occurrences > 0) {
-                    let key = StatsError::create_key(&d.method, name, error);
-                    rs.error_mut(key, || {
-                        StatsError::new(&d.method, name, error, ErrorOrigin::Local)
-                    })
-                    .merge(
-                        ed.occurrences,
-                        Some(ed.first_seen),
-                        Some(ed.last_seen),
-                    );
-                }
-                d.clear();
             }
         }
+        slices.sort_by_key(|(_, _, s)| s.second);
+        for (_, _, s) in &slices {
+            s.apply_to(&mut rs.total);
+        }
+
+        slices.sort_by(|a, b| (a.0, a.1.method.as_str()).cmp(&(b.0, b.1.method.as_str())));
+        let mut new_entries: Vec<(f64, &str, &str)> = Vec::new();
+        for group in slices.chunk_by(|a, b| a.0 == b.0 && a.1.method == b.1.method) {
+            let (name, d, _) = group[0];
+            if rs.get(name, &d.method).is_none() {
+                let first = group
+                    .iter()
+                    .map(|(_, _, s)| s.first_timestamp)
+                    .fold(f64::INFINITY, f64::min);
+                new_entries.push((first, name, &d.method));
+            }
+        }
+        new_entries.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (first, name, method) in new_entries {
+            rs.insert_entry(StatsEntry::new(name, method, first, use_cache));
+        }
+        for group in slices.chunk_by(|a, b| a.0 == b.0 && a.1.method == b.1.method) {
+            let (name, d, _) = group[0];
+            if let Some(e) = rs.get_mut(name, &d.method) {
+                for (_, _, s) in group {
+                    s.apply_to(e);
+                }
+            }
+        }
+
+        for shard in shards.iter().filter(|s| s.dirty) {
+            for (name, list) in &shard.by_name {
+                for d in list.iter().filter(|d| d.has_errors) {
+                    for (error, ed) in d.errors.iter().filter(|(_, ed)| ed.occurrences > 0) {
+                        let key = StatsError::create_key(&d.method, name, error);
+                        rs.error_mut(key, || {
+                            StatsError::new(&d.method, name, error, ErrorOrigin::Local)
+                        })
+                        .merge(
+                            ed.occurrences,
+                            Some(ed.first_seen),
+                            Some(ed.last_seen),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    for shard in shards.iter_mut() {
+        shard.clear();
     }
 }
 

@@ -500,3 +500,42 @@ fn requests_of_a_dropped_recorder_still_count() {
     assert_eq!(stats.snapshot().num_requests(), 1);
     assert!(stats.has_errors_or_exceptions());
 }
+
+#[test]
+fn shard_merges_reproduce_direct_current_percentiles() {
+    let (stats, clock) = manual_stats(3000.0);
+    let recs = [stats.recorder(), stats.recorder(), stats.recorder()];
+    let mut direct = RequestStats::new(3000.0, true);
+    let mut next_flush = 3001.7;
+    for i in 0..900u64 {
+        // irregular gaps, a pause between 3015 and 3022, names that come and go
+        let t = 3000.0 + (i as f64) * 0.043 + if i > 350 { 7.0 } else { 0.0 };
+        clock.set(t);
+        let name = if i % 5 == 0 { "/rare" } else { "/common" };
+        let rt = ((i * 37) % 700) as f64 + 0.25;
+        recs[(i % 3) as usize].log("GET", name, Some(rt), 1, None);
+        direct.log_request("GET", name, Some(rt), 1, t);
+        if t >= next_flush {
+            stats.flush();
+            next_flush += 1.7;
+        }
+    }
+    stats.with_request_stats(|rs| {
+        for now in [3010.2, 3019.0, 3025.5, 3030.0, 3035.9, 3041.0, 3055.0] {
+            for (a, b) in rs
+                .entries()
+                .chain([&rs.total])
+                .zip(direct.entries().chain([&direct.total]))
+            {
+                for p in PCTS {
+                    assert_eq!(
+                        a.get_current_response_time_percentile(p, now),
+                        b.get_current_response_time_percentile(p, now),
+                        "{} p{p} at {now}",
+                        a.name
+                    );
+                }
+            }
+        }
+    });
+}

@@ -37,7 +37,7 @@ def scenario():
             ev.append(("req", t, "GET", "/", rt, 1234 + k))
             if j % 7 == 0:
                 ev.append(("err", t, "GET", "/", CatchResponseError("boom 'x' \"y\"")))
-            rt2 = 40.0 if j % 2 else 95.5 + j * 31.7
+            rt2 = 40.0 if j % 2 == 0 else 95.5 + j * 31.7
             ev.append(("req", t + 0.01, "POST", '/api/items, "quoted"', rt2, 512))
             if j % 5 == 0:
                 ev.append(("err", t + 0.01, "POST", '/api/items, "quoted"',

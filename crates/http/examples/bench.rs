@@ -1,0 +1,110 @@
+//! Micro benchmark of the hot path: small GETs on keep-alive connections.
+//!
+//! Server (its own process, so its CPU is not counted):
+//!     cargo run --release -p rocust-http --example bench -- serve 127.0.0.1:8089
+//! Client: N requests in total by C concurrent users on one engine thread:
+//!     cargo run --release -p rocust-http --example bench -- client http://127.0.0.1:8089 100000 1
+//! It prints the client's process CPU time (user + sys) per request, the
+//! figure to hold against `wrk -t1 -cC` on the same server.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use rocust_core::env::Environment;
+use rocust_core::user::UserContext;
+use rocust_http::HttpSession;
+
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+fn serve(addr: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        eprintln!("serving on {addr}");
+        while let Ok((s, _)) = listener.accept().await {
+            let _ = s.set_nodelay(true);
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(|_req| async {
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(
+                        b"Hello World!",
+                    ))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(s), svc)
+                    .await;
+            });
+        }
+    });
+}
+
+fn client(host: &str, total: usize, users: usize) {
+    let env = Environment::new(Some(host.to_owned()));
+    let recorder = env.stats.recorder();
+    let ctx = UserContext::new(env, recorder, Some(Arc::from(host)), Arc::from("Bench"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let local = tokio::task::LocalSet::new();
+    let per_user = total / users.max(1);
+    let (cpu, wall, failures) = local.block_on(&rt, async {
+        // Warm up: connect every user and fill caches.
+        let sessions: Vec<HttpSession> = (0..users).map(|_| HttpSession::new(&ctx)).collect();
+        for s in &sessions {
+            for _ in 0..100 {
+                s.get("/").send().await;
+            }
+        }
+        let cpu0 = cpu_seconds();
+        let t0 = Instant::now();
+        let mut handles = Vec::new();
+        for s in sessions {
+            handles.push(tokio::task::spawn_local(async move {
+                let mut failures = 0usize;
+                for _ in 0..per_user {
+                    if !s.get("/").send().await.ok() {
+                        failures += 1;
+                    }
+                }
+                failures
+            }));
+        }
+        let mut failures = 0;
+        for h in handles {
+            failures += h.await.unwrap_or(per_user);
+        }
+        (cpu_seconds() - cpu0, t0.elapsed().as_secs_f64(), failures)
+    });
+    let n = (per_user * users) as f64;
+    println!(
+        "{} requests by {users} users: {:.2} µs CPU/request, {:.0} requests/s, {failures} failures",
+        n,
+        cpu / n * 1e6,
+        n / wall
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => serve(args.get(1).map_or("127.0.0.1:8089", String::as_str)),
+        Some("client") => client(
+            args.get(1).map_or("http://127.0.0.1:8089", String::as_str),
+            args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000),
+            args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1),
+        ),
+        _ => eprintln!("usage: bench serve ADDR | bench client URL [REQUESTS] [USERS]"),
+    }
+}

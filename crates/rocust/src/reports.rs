@@ -1,0 +1,101 @@
+//! What a run prints and writes: console tables, CSV files and JSON, in
+//! Locust's formats and at Locust's moments (plus one last CSV write at shutdown).
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+use rocust_cli::Options;
+use rocust_core::env::Environment;
+use rocust_report::console;
+use rocust_report::CsvWriter;
+
+use crate::logging::STATS_LOGGER;
+
+pub struct Reports {
+    /// Width of the name column, from the terminal size as Locust does.
+    width: usize,
+    csv: Option<Mutex<CsvWriter>>,
+}
+
+/// Columns of the terminal on stderr, if it is one.
+fn terminal_columns() -> Option<usize> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize struct we pass.
+    let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(size.ws_col as usize)
+}
+
+fn print_lines(lines: &[String]) {
+    for line in lines {
+        log::info!(target: STATS_LOGGER, "{line}");
+    }
+}
+
+impl Reports {
+    pub fn new(options: &Options) -> Result<Self, String> {
+        let csv = match &options.csv {
+            Some(prefix) => Some(Mutex::new(
+                CsvWriter::create(prefix, options.csv_full_history)
+                    .map_err(|e| format!("Could not write CSV files with prefix {prefix}: {e}"))?,
+            )),
+            None => None,
+        };
+        Ok(Self {
+            width: console::stats_name_width(terminal_columns()),
+            csv,
+        })
+    }
+
+    /// The table printed every 2 s while running (current rates).
+    pub fn print_current_stats(&self, env: &Environment) {
+        let lines = env
+            .stats
+            .with_request_stats(|rs| console::periodic_stats(rs, self.width));
+        print_lines(&lines);
+    }
+
+    /// The once-a-second CSV update (no-op without `--csv`).
+    pub fn write_csv(&self, env: &Environment, user_count: usize) {
+        if let Some(csv) = &self.csv {
+            let mut csv = csv.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = csv.write_stats(&env.stats, user_count as u64) {
+                log::error!("Could not write CSV files: {e}");
+            }
+        }
+    }
+
+    /// At shutdown: `--json`, `--json-file`, the final tables and the last CSV write.
+    pub fn write_final(&self, options: &Options, env: &Environment, user_count: usize) {
+        if options.json {
+            let entries = env
+                .stats
+                .with_request_stats_mut(|rs| rs.serialize_stats_and_reset(env.stats.now()));
+            print!("{}", rocust_report::json::stats_json(&entries));
+        }
+        if let Some(name) = &options.json_file {
+            let entries = env.stats.with_request_stats(|rs| rs.serialize_stats());
+            if let Err(e) = rocust_report::json::write_json_file(name, &entries) {
+                log::error!("Could not write {name}.json: {e}");
+            }
+        } else {
+            let lines = env
+                .stats
+                .with_request_stats(|rs| console::final_summary(rs, self.width));
+            print_lines(&lines);
+        }
+        if let Some(csv) = &self.csv {
+            let mut csv = csv.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = csv.write_final_stats(&env.stats, user_count as u64) {
+                log::error!("Could not write CSV files: {e}");
+            }
+        }
+    }
+}

@@ -17,12 +17,44 @@ use rocust_core::env::Environment;
 use rocust_core::user::UserContext;
 use rocust_http::HttpSession;
 
-fn cpu_seconds() -> f64 {
+/// Counts heap allocations, to keep the hot path's count visible.
+struct Counting;
+
+static ALLOCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static ALLOC_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+// SAFETY: forwards to the system allocator unchanged.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ALLOC_BYTES.fetch_add(layout.size() as u64, std::sync::atomic::Ordering::Relaxed);
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ALLOC_BYTES.fetch_add(new as u64, std::sync::atomic::Ordering::Relaxed);
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (ALLOCS.load(Relaxed), ALLOC_BYTES.load(Relaxed))
+}
+
+/// (user, system) CPU seconds of this process.
+fn cpu_seconds() -> (f64, f64) {
     // SAFETY: getrusage only writes into the struct we pass.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    tv(u.ru_utime) + tv(u.ru_stime)
+    (tv(u.ru_utime), tv(u.ru_stime))
 }
 
 fn serve(addr: &str) {
@@ -59,7 +91,7 @@ fn client(host: &str, total: usize, users: usize) {
         .expect("runtime");
     let local = tokio::task::LocalSet::new();
     let per_user = total / users.max(1);
-    let (cpu, wall, failures) = local.block_on(&rt, async {
+    let (cpu, wall, failures, (n_alloc, alloc_bytes)) = local.block_on(&rt, async {
         // Warm up: connect every user and fill caches.
         let sessions: Vec<HttpSession> = (0..users).map(|_| HttpSession::new(&ctx)).collect();
         for s in &sessions {
@@ -67,6 +99,7 @@ fn client(host: &str, total: usize, users: usize) {
                 s.get("/").send().await;
             }
         }
+        let a0 = allocs();
         let cpu0 = cpu_seconds();
         let t0 = Instant::now();
         let mut handles = Vec::new();
@@ -85,14 +118,22 @@ fn client(host: &str, total: usize, users: usize) {
         for h in handles {
             failures += h.await.unwrap_or(per_user);
         }
-        (cpu_seconds() - cpu0, t0.elapsed().as_secs_f64(), failures)
+        let a1 = allocs();
+        let cpu1 = cpu_seconds();
+        let cpu = (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1);
+        (cpu, t0.elapsed().as_secs_f64(), failures, (a1.0 - a0.0, a1.1 - a0.1))
     });
     let n = (per_user * users) as f64;
     println!(
-        "{} requests by {users} users: {:.2} µs CPU/request, {:.0} requests/s, {failures} failures",
+        "{} requests by {users} users: {:.2} µs CPU/request (user {:.2}, sys {:.2}), {:.0} requests/s, \
+         {failures} failures, {:.1} allocations ({:.0} bytes)/request",
         n,
-        cpu / n * 1e6,
-        n / wall
+        (cpu.0 + cpu.1) / n * 1e6,
+        cpu.0 / n * 1e6,
+        cpu.1 / n * 1e6,
+        n / wall,
+        n_alloc as f64 / n,
+        alloc_bytes as f64 / n
     );
 }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -55,9 +55,21 @@ pub struct HttpSession {
     allow_redirects: bool,
     max_redirects: usize,
     pool: Pool,
+    /// Recently used URLs, resolved: tasks repeat the same few URLs.
+    targets: Mutex<Vec<CachedTarget>>,
+    /// Default headers for the base origin, built once and cloned per request.
+    template: Mutex<Option<HeaderMap>>,
     jar: Mutex<CookieStore>,
     /// Lets requests skip the jar entirely while it is empty.
     has_cookies: AtomicBool,
+}
+
+const TARGET_CACHE_SIZE: usize = 16;
+
+struct CachedTarget {
+    url: Box<str>,
+    query: Option<Box<str>>,
+    target: Target,
 }
 
 /// What the recorded entry needs, kept until the request is recorded.
@@ -119,6 +131,8 @@ impl HttpSession {
             allow_redirects: true,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             pool: Pool::default(),
+            targets: Mutex::new(Vec::new()),
+            template: Mutex::new(None),
             jar: Mutex::new(CookieStore::default()),
             has_cookies: AtomicBool::new(false),
         }
@@ -164,6 +178,7 @@ impl HttpSession {
 
     /// Headers sent with every request (a request's own headers win).
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        self.invalidate_template();
         &mut self.headers
     }
 
@@ -171,17 +186,20 @@ impl HttpSession {
         let n = HeaderName::try_from(name).map_err(|e| InvalidHeader(e.to_string()))?;
         let v = HeaderValue::try_from(value).map_err(|e| InvalidHeader(e.to_string()))?;
         self.headers.insert(n, v);
+        self.invalidate_template();
         Ok(self)
     }
 
     /// Basic auth for every request (requests' `session.auth`).
     pub fn set_basic_auth(&mut self, user: &str, password: &str) -> &mut Self {
         self.auth = Some(basic_auth_value(user, password));
+        self.invalidate_template();
         self
     }
 
     pub fn clear_auth(&mut self) -> &mut Self {
         self.auth = None;
+        self.invalidate_template();
         self
     }
 
@@ -225,6 +243,61 @@ impl HttpSession {
     pub fn set_max_redirects(&mut self, max: usize) -> &mut Self {
         self.max_redirects = max;
         self
+    }
+
+    fn invalidate_template(&mut self) {
+        *self.template.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Built-in defaults, then the session's headers and auth; with the base
+    /// origin's Host.
+    fn build_template(&self) -> HeaderMap {
+        let mut h = HeaderMap::with_capacity(8 + self.headers.len());
+        if let Ok(Some(base)) = &self.base {
+            h.insert(HOST, base.origin.host_header.clone());
+        }
+        h.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
+        h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+        h.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        h.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
+        layer_headers(&mut h, &self.headers, false);
+        if let Some(auth) = &self.auth {
+            if !h.contains_key(AUTHORIZATION) {
+                h.insert(AUTHORIZATION, auth.clone());
+            }
+        }
+        h
+    }
+
+    fn template(&self) -> HeaderMap {
+        let mut t = self.template.lock().unwrap_or_else(|e| e.into_inner());
+        t.get_or_insert_with(|| self.build_template()).clone()
+    }
+
+    fn resolve(&self, url: &str, query: Option<&str>) -> Result<Target, Failure> {
+        {
+            let cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = cache
+                .iter()
+                .find(|c| &*c.url == url && c.query.as_deref() == query)
+            {
+                return Ok(c.target.clone());
+            }
+        }
+        let target = match &self.base {
+            Err(text) if !crate::target::is_absolute(url) => Err(Failure::Text(text.clone())),
+            base => Target::resolve(base.as_ref().ok().and_then(Option::as_ref), url, query),
+        }?;
+        let mut cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= TARGET_CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push(CachedTarget {
+            url: url.into(),
+            query: query.map(Into::into),
+            target: target.clone(),
+        });
+        Ok(target)
     }
 
     /// Drops idle connections; the next request connects anew.
@@ -302,16 +375,9 @@ impl HttpSession {
         } else {
             self.allow_redirects
         });
-        let resolved = match (&b.error, &self.base) {
-            (Some(text), _) => Err(Failure::Text(text.clone())),
-            (None, Err(text)) if !crate::target::is_absolute(&b.url) => {
-                Err(Failure::Text(text.clone()))
-            }
-            (None, base) => Target::resolve(
-                base.as_ref().ok().and_then(Option::as_ref),
-                &b.url,
-                b.query.as_deref(),
-            ),
+        let resolved = match &b.error {
+            Some(text) => Err(Failure::Text(text.clone())),
+            None => self.resolve(&b.url, b.query.as_deref()),
         };
         let first = match resolved {
             Ok(t) => t,
@@ -338,7 +404,7 @@ impl HttpSession {
             headers: &b.headers,
             body: b.body.clone(),
             content_type: b.content_type.clone(),
-            auth: b.auth.as_ref().or(self.auth.as_ref()),
+            auth: b.auth.as_ref(),
             strip_auth: false,
             body_dropped: false,
         };
@@ -458,31 +524,21 @@ impl HttpSession {
         parts: &HopParts<'_>,
         h2: bool,
     ) -> Result<Request<Body>, Failure> {
-        let mut h = HeaderMap::with_capacity(8 + self.headers.len() + parts.headers.len());
-        if !h2 {
+        let mut h = self.template();
+        let is_base = matches!(&self.base, Ok(Some(b)) if Arc::ptr_eq(&b.origin, &target.origin));
+        if h2 {
+            h.remove(HOST);
+            h.remove(CONNECTION);
+        } else if !is_base && !self.headers.contains_key(HOST) {
             h.insert(HOST, target.origin.host_header.clone());
         }
-        h.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
-        h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
-        h.insert(ACCEPT, HeaderValue::from_static("*/*"));
-        if !h2 {
-            h.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
-        }
-        for layer in [&self.headers, parts.headers] {
-            for name in layer.keys() {
-                if h2 && (name == HOST || name == CONNECTION) {
-                    continue;
-                }
-                if parts.body_dropped
-                    && (name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING)
-                {
-                    continue;
-                }
+        if parts.body_dropped {
+            for name in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
                 h.remove(name);
-                for v in layer.get_all(name) {
-                    h.append(name.clone(), v.clone());
-                }
             }
+        }
+        if !parts.headers.is_empty() {
+            layer_headers(&mut h, parts.headers, parts.body_dropped);
         }
         if parts.strip_auth {
             h.remove(AUTHORIZATION);
@@ -561,6 +617,20 @@ impl std::fmt::Debug for HttpSession {
             .field("verify", &self.verify)
             .field("allow_redirects", &self.allow_redirects)
             .finish_non_exhaustive()
+    }
+}
+
+/// Puts every header of `layer` into `h`, replacing values of the same name.
+fn layer_headers(h: &mut HeaderMap, layer: &HeaderMap, body_dropped: bool) {
+    for name in layer.keys() {
+        if body_dropped && (name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING)
+        {
+            continue;
+        }
+        h.remove(name);
+        for v in layer.get_all(name) {
+            h.append(name.clone(), v.clone());
+        }
     }
 }
 

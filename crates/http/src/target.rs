@@ -111,9 +111,23 @@ pub(crate) struct Target {
     /// Where the path starts in `full`.
     pub path_start: usize,
     pub origin: Arc<Origin>,
+    /// The HTTP/1.1 request-target, built once.
+    origin_form: Uri,
 }
 
 impl Target {
+    fn new(full: Bytes, path_start: usize, origin: Arc<Origin>) -> Result<Target, Failure> {
+        let origin_form = PathAndQuery::from_maybe_shared(full.slice(path_start..))
+            .map(Uri::from)
+            .map_err(|e| invalid_url(std::str::from_utf8(&full).unwrap_or(""), &e.to_string()))?;
+        Ok(Target {
+            full,
+            path_start,
+            origin,
+            origin_form,
+        })
+    }
+
     /// Resolves a user-supplied URL: absolute, or relative to the base host.
     /// `query` is already form-encoded and appended after any query in `url`.
     pub fn resolve(base: Option<&Base>, url: &str, query: Option<&str>) -> Result<Target, Failure> {
@@ -142,14 +156,13 @@ impl Target {
             && full.as_bytes()[base.origin_len..]
                 .iter()
                 .all(|&b| (0x21..0x7f).contains(&b) && b != b'#');
-        if path_ok {
-            Ok(Target {
-                full: Bytes::from(full),
-                path_start: base.origin_len,
-                origin: base.origin.clone(),
-            })
-        } else {
-            Target::parse(&full, Some(base))
+        if !path_ok {
+            return Target::parse(&full, Some(base));
+        }
+        let full = Bytes::from(full);
+        match Target::new(full.clone(), base.origin_len, base.origin.clone()) {
+            Ok(t) => Ok(t),
+            Err(_) => Target::parse(std::str::from_utf8(&full).unwrap_or(""), Some(base)),
         }
     }
 
@@ -167,11 +180,7 @@ impl Target {
         };
         let full = &url[..Position::AfterQuery];
         let path_start = url[..Position::BeforePath].len();
-        Ok(Target {
-            full: Bytes::copy_from_slice(full.as_bytes()),
-            path_start,
-            origin,
-        })
+        Target::new(Bytes::copy_from_slice(full.as_bytes()), path_start, origin)
     }
 
     pub fn as_str(&self) -> &str {
@@ -191,15 +200,13 @@ impl Target {
 
     /// The request URI: origin-form for HTTP/1.1, absolute for HTTP/2.
     pub fn uri(&self, absolute: bool) -> Result<Uri, Failure> {
-        let pq = PathAndQuery::from_maybe_shared(self.full.slice(self.path_start..))
-            .map_err(|e| invalid_url(self.as_str(), &e.to_string()))?;
         if !absolute {
-            return Ok(Uri::from(pq));
+            return Ok(self.origin_form.clone());
         }
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(self.origin.scheme());
         parts.authority = Some(self.origin.authority.clone());
-        parts.path_and_query = Some(pq);
+        parts.path_and_query = self.origin_form.path_and_query().cloned();
         Uri::from_parts(parts).map_err(|e| invalid_url(self.as_str(), &e.to_string()))
     }
 }

@@ -85,15 +85,15 @@ impl NativeBackend {
         })
     }
 
-    /// One engine thread per available core.
-    pub fn with_default_threads(
-        env: Arc<Environment>,
-        classes: Vec<DynUserClass>,
-    ) -> std::io::Result<Self> {
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// One engine thread per available core, or `ROCUST_ENGINE_THREADS` of them.
+    pub fn with_default_threads(env: Arc<Environment>, classes: Vec<DynUserClass>) -> std::io::Result<Self> {
+        let n = std::env::var("ROCUST_ENGINE_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         Self::new(env, classes, n)
-    }
-}
+    }}
 
 impl UserBackend for NativeBackend {
     fn user_classes(&self) -> Vec<UserClassInfo> {
@@ -135,6 +135,8 @@ impl UserBackend for NativeBackend {
         }
         for (engine, n) in self.engines.iter().zip(per_engine) {
             if n > 0 {
+                // Counted here, not on the engine, so the runner's next look is exact.
+                *lock(&engine.counts).entry(class.to_owned()).or_default() += n;
                 let _ = engine.commands.send(Command::Spawn {
                     class: user_class.clone(),
                     host: host.clone(),
@@ -245,7 +247,6 @@ fn engine_main(
             match command {
                 Command::Spawn { class, host, count } => {
                     let name: Arc<str> = Arc::from(class.info().name);
-                    *lock(&counts).entry(name.to_string()).or_default() += count;
                     let mut users = users.borrow_mut();
                     let live = users.entry(name.to_string()).or_default();
                     live.retain(|u| !u.control.is_finished());

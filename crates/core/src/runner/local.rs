@@ -338,3 +338,116 @@ impl LocalRunner {
         let _ = rx.wait_for(|q| *q).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::exec::NativeBackend;
+    use crate::shape::ShapeTick;
+    use crate::user::{TaskResult, UserClass};
+    use crate::wait_time::constant;
+
+    struct Idle;
+    impl Idle {
+        async fn idle(&mut self) -> TaskResult {
+            Ok(())
+        }
+    }
+
+    fn runner(shape: Option<Box<dyn LoadTestShape>>, headless: bool) -> Arc<LocalRunner> {
+        let env = Environment::new(None);
+        let class = |name: &str, weight| {
+            UserClass::new(name, |_| Idle)
+                .wait_time(constant(0.05))
+                .weight(weight)
+                .task(Idle::idle)
+                .into_dyn()
+        };
+        let backend = NativeBackend::new(env.clone(), vec![class("A", 3), class("B", 1)], 2).unwrap();
+        let config = RunnerConfig {
+            headless,
+            ..RunnerConfig::default()
+        };
+        LocalRunner::new(env, Arc::new(backend), config, shape)
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    #[test]
+    fn ramps_at_the_spawn_rate_then_completes() {
+        let runner = runner(None, true);
+        let completed = Arc::new(AtomicUsize::new(usize::MAX));
+        let seen = completed.clone();
+        runner
+            .environment()
+            .events
+            .spawning_complete
+            .add_listener(move |e| seen.store(e.user_count, Ordering::SeqCst));
+        let starts = Arc::new(AtomicUsize::new(0));
+        let s = starts.clone();
+        runner.environment().events.test_start.add_listener(move |_| {
+            s.fetch_add(1, Ordering::SeqCst);
+        });
+        rt().block_on(async {
+            let started = Instant::now();
+            runner.start(8, 4.0, None);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert_eq!(runner.state(), RunnerState::Spawning);
+            assert_eq!(runner.user_count(), 4);
+            while runner.state() != RunnerState::Running {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let took = started.elapsed();
+            assert!(took >= Duration::from_millis(950) && took < Duration::from_millis(1500), "{took:?}");
+            assert_eq!(completed.load(Ordering::SeqCst), 8);
+            assert_eq!(
+                runner.user_classes_count(),
+                BTreeMap::from([("A".to_string(), 6), ("B".to_string(), 2)])
+            );
+
+            // Ramping down is one cycle too, and does not fire test_start again.
+            runner.start(2, 100.0, None);
+            while runner.user_count() != 2 || runner.state() != RunnerState::Running {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert_eq!(starts.load(Ordering::SeqCst), 1);
+
+            runner.quit().await;
+            assert_eq!(runner.state(), RunnerState::Stopped);
+            assert_eq!(runner.user_count(), 0);
+            runner.wait_quit().await;
+        });
+    }
+
+    #[test]
+    fn a_shape_drives_the_user_count_and_ends_the_test() {
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let t = ticks.clone();
+        let shape = move |_ctx: &ShapeContext| {
+            let n = t.fetch_add(1, Ordering::SeqCst);
+            match n {
+                0 => Some(ShapeTick::new(2, 10.0)),
+                1 => Some(ShapeTick::new(4, 10.0).with_user_classes(["B"])),
+                _ => None,
+            }
+        };
+        let runner = runner(Some(Box::new(shape)), true);
+        rt().block_on(async {
+            runner.start_shape();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(runner.user_count(), 2);
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            let counts = runner.user_classes_count();
+            assert_eq!(counts.values().sum::<usize>(), 4, "{counts:?}");
+            tokio::time::timeout(Duration::from_secs(3), runner.wait_quit())
+                .await
+                .expect("a shape returning None quits a headless run");
+        });
+        assert_eq!(runner.state(), RunnerState::Stopped);
+        assert!(ticks.load(Ordering::SeqCst) >= 3);
+    }
+}

@@ -3,6 +3,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::{Arc, Once};
@@ -10,7 +12,6 @@ use std::time::Instant;
 
 use futures_util::FutureExt;
 use rand::Rng;
-use tokio::sync::Notify;
 
 use super::class::UserClass;
 use super::context::UserContext;
@@ -30,7 +31,8 @@ pub enum UserState {
 pub struct UserControl {
     state: Cell<UserState>,
     killed: Cell<bool>,
-    kill: Notify,
+    /// The user's task while it awaits a killable step, to wake it on kill.
+    waker: RefCell<Option<Waker>>,
     finished: Cell<bool>,
 }
 
@@ -39,7 +41,7 @@ impl Default for UserControl {
         Self {
             state: Cell::new(UserState::Running),
             killed: Cell::new(false),
-            kill: Notify::new(),
+            waker: RefCell::new(None),
             finished: Cell::new(false),
         }
     }
@@ -71,19 +73,43 @@ impl UserControl {
     /// Ends whatever the user is awaiting now (task or wait); its on_stop methods still run.
     pub fn kill(&self) {
         self.killed.set(true);
-        self.kill.notify_waiters();
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
     }
 
-    /// Runs `fut` unless the user is killed first.
-    async fn unless_killed<F: Future>(&self, fut: F) -> Option<F::Output> {
-        if self.killed.get() {
-            return None;
+    /// Runs `fut` unless the user is killed first. Cheaper than a
+    /// `select!` on a notification: one flag check and a waker kept per poll.
+    fn unless_killed<F: Future>(&self, fut: F) -> Killable<'_, F> {
+        Killable { control: self, fut }
+    }
+}
+
+pin_project_lite::pin_project! {
+    struct Killable<'a, F> {
+        control: &'a UserControl,
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F: Future> Future for Killable<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if this.control.killed.get() {
+            return Poll::Ready(None);
         }
-        let killed = self.kill.notified();
-        tokio::select! {
-            biased;
-            _ = killed => None,
-            out = fut => Some(out),
+        match this.fut.poll(cx) {
+            Poll::Ready(out) => Poll::Ready(Some(out)),
+            Poll::Pending => {
+                let mut slot = this.control.waker.borrow_mut();
+                if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *slot = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
         }
     }
 }
@@ -267,8 +293,7 @@ impl<U: 'static> Runner<'_, U> {
                 }
             }
             let leave = self.task_loop(set, user, is_root).await;
-            let on_stop_owner = format!("{}", set.name);
-            self.on_stop(&set.on_stop, user, &on_stop_owner).await;
+            self.on_stop(&set.on_stop, user, &set.name).await;
             leave
         })
     }
@@ -280,7 +305,7 @@ impl<U: 'static> Runner<'_, U> {
                 "No tasks defined on {}. Add tasks to it, or mark the user class as abstract if it is only a base",
                 set.name
             );
-            self.user_error(&msg, &format!("{}", set.name));
+            self.user_error(&msg, &set.name);
             return Leave::Stop(StopReason::StopUser);
         }
         let mut next_in_sequence = 0;

@@ -37,11 +37,17 @@ impl Environment {
     /// Sets the process exit code, overriding the one from failures (Locust's
     /// `environment.process_exit_code`).
     pub fn set_process_exit_code(&self, code: i32) {
-        *self.process_exit_code.lock().unwrap_or_else(|e| e.into_inner()) = Some(code);
+        *self
+            .process_exit_code
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(code);
     }
 
     pub fn process_exit_code(&self) -> Option<i32> {
-        *self.process_exit_code.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .process_exit_code
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// A user asked to stop the whole test (Locust's `StopTest`); the first reason wins.
@@ -55,7 +61,10 @@ impl Environment {
 
     /// The reason, if some user already asked to stop the test.
     pub fn stop_test_reason(&self) -> Option<String> {
-        self.stop_test.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.stop_test
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Resolves with the reason once some user asked to stop the test.

@@ -92,6 +92,12 @@ fn client(host: &str, total: usize, users: usize) {
     let local = tokio::task::LocalSet::new();
     let per_user = total / users.max(1);
     let (cpu, wall, failures, (n_alloc, alloc_bytes)) = local.block_on(&rt, async {
+        if std::env::var_os("BENCH_SIZES").is_some() {
+            let s = HttpSession::new(&ctx);
+            let f = s.get("/").send();
+            eprintln!("send() future: {} bytes", std::mem::size_of_val(&f));
+            drop(f);
+        }
         // Warm up: connect every user and fill caches.
         let sessions: Vec<HttpSession> = (0..users).map(|_| HttpSession::new(&ctx)).collect();
         for s in &sessions {
@@ -121,7 +127,12 @@ fn client(host: &str, total: usize, users: usize) {
         let a1 = allocs();
         let cpu1 = cpu_seconds();
         let cpu = (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1);
-        (cpu, t0.elapsed().as_secs_f64(), failures, (a1.0 - a0.0, a1.1 - a0.1))
+        (
+            cpu,
+            t0.elapsed().as_secs_f64(),
+            failures,
+            (a1.0 - a0.0, a1.1 - a0.1),
+        )
     });
     let n = (per_user * users) as f64;
     println!(
@@ -137,11 +148,73 @@ fn client(host: &str, total: usize, users: usize) {
     );
 }
 
+/// The floor: bare hyper http1 client, same runtime layout, nothing recorded.
+fn raw_hyper(addr: &str, total: usize, users: usize) {
+    use http_body_util::BodyExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let local = tokio::task::LocalSet::new();
+    let per_user = total / users.max(1);
+    let addr = addr.trim_start_matches("http://").to_owned();
+    let cpu = local.block_on(&rt, async {
+        let mut senders = Vec::new();
+        for _ in 0..users {
+            let s = tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect");
+            let _ = s.set_nodelay(true);
+            let (sender, conn) = hyper::client::conn::http1::handshake::<_, Full<Bytes>>(
+                hyper_util::rt::TokioIo::new(s),
+            )
+            .await
+            .expect("handshake");
+            tokio::spawn(conn);
+            senders.push(sender);
+        }
+        let cpu0 = cpu_seconds();
+        let mut handles = Vec::new();
+        for mut sender in senders {
+            let host = addr.clone();
+            handles.push(tokio::task::spawn_local(async move {
+                for _ in 0..per_user {
+                    let _ = sender.ready().await;
+                    let req = hyper::Request::get("/")
+                        .header("host", host.as_str())
+                        .body(Full::new(Bytes::new()))
+                        .expect("request");
+                    if let Ok(resp) = sender.send_request(req).await {
+                        let _ = resp.into_body().collect().await;
+                    }
+                }
+            }));
+        }
+        for h in handles {
+            let _ = h.await;
+        }
+        let cpu1 = cpu_seconds();
+        (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1)
+    });
+    let n = (per_user * users) as f64;
+    println!(
+        "bare hyper, {n} requests by {users} users: {:.2} µs CPU/request (user {:.2}, sys {:.2})",
+        (cpu.0 + cpu.1) / n * 1e6,
+        cpu.0 / n * 1e6,
+        cpu.1 / n * 1e6
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve(args.get(1).map_or("127.0.0.1:8089", String::as_str)),
         Some("client") => client(
+            args.get(1).map_or("http://127.0.0.1:8089", String::as_str),
+            args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000),
+            args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1),
+        ),
+        Some("hyper") => raw_hyper(
             args.get(1).map_or("http://127.0.0.1:8089", String::as_str),
             args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000),
             args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1),

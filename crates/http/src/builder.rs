@@ -189,7 +189,11 @@ impl<'a, M> RequestBuilder<'a, M> {
     }
 
     /// HTTP basic auth for this request (overrides the session's).
-    pub fn basic_auth(mut self, user: impl std::fmt::Display, password: impl std::fmt::Display) -> Self {
+    pub fn basic_auth(
+        mut self,
+        user: impl std::fmt::Display,
+        password: impl std::fmt::Display,
+    ) -> Self {
         self.auth = Some(basic_auth_value(&user.to_string(), &password.to_string()));
         self
     }

@@ -55,7 +55,10 @@ fn inflate(data: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 fn unbrotli(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    read_all(brotli_decompressor::Decompressor::new(data, 4096), data.len())
+    read_all(
+        brotli_decompressor::Decompressor::new(data, 4096),
+        data.len(),
+    )
 }
 
 #[cfg(test)]

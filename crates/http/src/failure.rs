@@ -83,7 +83,10 @@ impl Failure {
                 ))
             ),
             Failure::TooManyRedirects(n) => {
-                format!("TooManyRedirects({})", py_repr(&format!("Exceeded {n} redirects.")))
+                format!(
+                    "TooManyRedirects({})",
+                    py_repr(&format!("Exceeded {n} redirects."))
+                )
             }
             Failure::Text(t) => t.clone(),
         }
@@ -252,8 +255,8 @@ fn head_error_repr(e: &hyper::Error) -> String {
 
 fn body_error_repr(e: &hyper::Error, read: u64, expected: Option<u64>) -> String {
     let io = find_io_error(e);
-    let eof = e.is_incomplete_message()
-        || io.is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof);
+    let eof =
+        e.is_incomplete_message() || io.is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof);
     let cause = if eof {
         match expected {
             Some(total) if total > read => format!(
@@ -271,7 +274,10 @@ fn body_error_repr(e: &hyper::Error, read: u64, expected: Option<u64>) -> String
         );
     };
     let msg = format!("Connection broken: {cause}");
-    format!("ChunkedEncodingError(ProtocolError({}, {cause}))", py_repr(&msg))
+    format!(
+        "ChunkedEncodingError(ProtocolError({}, {cause}))",
+        py_repr(&msg)
+    )
 }
 
 /// Python's `repr()` of a `str`, so error texts match Locust's byte for byte.

@@ -172,7 +172,11 @@ impl HttpSession {
     }
 
     /// Any method, e.g. `Method::from_bytes(b"PURGE")`.
-    pub fn request<'a>(&'a self, method: Method, url: impl Into<Cow<'a, str>>) -> RequestBuilder<'a> {
+    pub fn request<'a>(
+        &'a self,
+        method: Method,
+        url: impl Into<Cow<'a, str>>,
+    ) -> RequestBuilder<'a> {
         RequestBuilder::new(self, method, url.into())
     }
 
@@ -257,7 +261,10 @@ impl HttpSession {
             h.insert(HOST, base.origin.host_header.clone());
         }
         h.insert(USER_AGENT, HeaderValue::from_static(DEFAULT_USER_AGENT));
-        h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br"));
+        h.insert(
+            ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br"),
+        );
         h.insert(ACCEPT, HeaderValue::from_static("*/*"));
         h.insert(CONNECTION, HeaderValue::from_static("keep-alive"));
         layer_headers(&mut h, &self.headers, false);
@@ -571,7 +578,11 @@ impl HttpSession {
         *req.method_mut() = method.clone();
         *req.uri_mut() = target.uri(h2)?;
         *req.headers_mut() = h;
-        *req.version_mut() = if h2 { Version::HTTP_2 } else { Version::HTTP_11 };
+        *req.version_mut() = if h2 {
+            Version::HTTP_2
+        } else {
+            Version::HTTP_11
+        };
         Ok(req)
     }
 
@@ -613,7 +624,13 @@ impl HttpSession {
 impl std::fmt::Debug for HttpSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpSession")
-            .field("base", &self.base.as_ref().map(|b| b.as_ref().map(|b| &b.origin.key)))
+            .field(
+                "base",
+                &self
+                    .base
+                    .as_ref()
+                    .map(|b| b.as_ref().map(|b| &b.origin.key)),
+            )
             .field("verify", &self.verify)
             .field("allow_redirects", &self.allow_redirects)
             .finish_non_exhaustive()
@@ -623,7 +640,8 @@ impl std::fmt::Debug for HttpSession {
 /// Puts every header of `layer` into `h`, replacing values of the same name.
 fn layer_headers(h: &mut HeaderMap, layer: &HeaderMap, body_dropped: bool) {
     for name in layer.keys() {
-        if body_dropped && (name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING)
+        if body_dropped
+            && (name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING)
         {
             continue;
         }

@@ -36,7 +36,9 @@ impl Origin {
             Some(h) if !h.is_empty() => h,
             _ => return Err(no_host(url.as_str())),
         };
-        let port = url.port_or_known_default().unwrap_or(if tls { 443 } else { 80 });
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if tls { 443 } else { 80 });
         let authority_text = match url.port() {
             Some(p) => format!("{host_str}:{p}"),
             None => host_str.to_owned(),

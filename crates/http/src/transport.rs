@@ -156,7 +156,9 @@ impl Pool {
         loop {
             let (mut sender, reused) = match self.take_idle(origin).await {
                 Some(s) => (s, true),
-                None => (connect(origin, opts).await?, false),
+                // Boxed: connecting (TLS, HTTP/2 handshakes) has a large
+                // future that the hot path would otherwise copy around.
+                None => (Box::pin(connect(origin, opts)).await?, false),
             };
             if let Sender::H2(h2) = &sender {
                 if !reused {
@@ -239,7 +241,9 @@ async fn send_and_read(sender: &mut Sender, req: Request<Body>) -> Result<RawRes
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let body = read_body(&mut body, expected).await.map_err(Exchange::Body)?;
+    let body = read_body(&mut body, expected)
+        .await
+        .map_err(Exchange::Body)?;
     Ok(RawResponse { head, body })
 }
 

@@ -39,7 +39,9 @@ async fn gzip_deflate_and_br_are_decoded() {
                 "gzip, deflate, br"
             );
             match seen.uri.as_str() {
-                "/gzip" => respond_with(200, &[("content-encoding", "gzip")], gzip(plain.as_bytes())),
+                "/gzip" => {
+                    respond_with(200, &[("content-encoding", "gzip")], gzip(plain.as_bytes()))
+                }
                 "/deflate" => respond_with(
                     200,
                     &[("content-encoding", "deflate")],
@@ -77,7 +79,11 @@ async fn ten_megabyte_body() {
     let r = client.get("/big").send().await;
     assert!(r.ok(), "{:?}", r.error());
     assert_eq!(r.bytes().len(), SIZE);
-    assert!(r.bytes().iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+    assert!(r
+        .bytes()
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b == (i % 251) as u8));
     assert_eq!(rec.single().response_length, SIZE as u64);
     // The connection is reusable after a large body.
     assert!(client.get("/big").send().await.ok());

@@ -20,9 +20,7 @@ async fn status_400_and_above_fail_with_requests_text() {
             let resp: &[u8] = match req.target.as_str() {
                 "/teapot" => b"HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n",
                 "/odd" => b"HTTP/1.1 404 Gone Fishing\r\nContent-Length: 4\r\n\r\nfish",
-                "/boom" => {
-                    b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nerror"
-                }
+                "/boom" => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nerror",
                 "/created" => b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
                 _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc",
             };
@@ -159,7 +157,11 @@ async fn timeout_covers_a_body_that_never_ends() {
         .timeout(Duration::from_millis(200))
         .send()
         .await;
-    assert!(r.error().unwrap().starts_with("ReadTimeout("), "{:?}", r.error());
+    assert!(
+        r.error().unwrap().starts_with("ReadTimeout("),
+        "{:?}",
+        r.error()
+    );
 }
 
 #[tokio::test]

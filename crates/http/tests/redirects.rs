@@ -87,8 +87,14 @@ async fn post_becomes_get_except_307_and_308() {
         (301, "GET /final?from=r body= ct= cookie="),
         (302, "GET /final?from=r body= ct= cookie="),
         (303, "GET /final?from=r body= ct= cookie="),
-        (307, "POST /final?from=r body=a=1 ct=application/x-www-form-urlencoded cookie="),
-        (308, "POST /final?from=r body=a=1 ct=application/x-www-form-urlencoded cookie="),
+        (
+            307,
+            "POST /final?from=r body=a=1 ct=application/x-www-form-urlencoded cookie=",
+        ),
+        (
+            308,
+            "POST /final?from=r body=a=1 ct=application/x-www-form-urlencoded cookie=",
+        ),
     ] {
         let r = client
             .post(format!("/r/{code}"))
@@ -123,14 +129,24 @@ async fn redirects_off_returns_the_redirect() {
     client.set_allow_redirects(false);
     assert_eq!(client.get("/r/301").send().await.status(), 301);
     assert_eq!(
-        client.get("/r/301").allow_redirects(true).send().await.status(),
+        client
+            .get("/r/301")
+            .allow_redirects(true)
+            .send()
+            .await
+            .status(),
         200
     );
     // HEAD does not follow by default, like Locust.
     let client = HttpSession::new(&rec.ctx);
     assert_eq!(client.head("/r/302").send().await.status(), 302);
     assert_eq!(
-        client.head("/r/302").allow_redirects(true).send().await.status(),
+        client
+            .head("/r/302")
+            .allow_redirects(true)
+            .send()
+            .await
+            .status(),
         200
     );
     // A 3xx without Location is just a response.
@@ -157,7 +173,10 @@ async fn thirty_hops_at_most() {
     rec.clear();
     let r = client.get("/forever").send().await;
     assert_eq!(r.status(), 0);
-    assert_eq!(r.error(), Some("TooManyRedirects('Exceeded 30 redirects.')"));
+    assert_eq!(
+        r.error(),
+        Some("TooManyRedirects('Exceeded 30 redirects.')")
+    );
     let e = rec.single();
     assert_eq!(e.name, "/forever");
     assert_eq!(e.exception.as_deref(), r.error());

@@ -33,7 +33,11 @@ async fn echo_server() -> common::HyperServer {
             "content_length": h("content-length"),
             "body": String::from_utf8_lossy(&seen.body),
         });
-        respond_with(200, &[("content-type", "application/json")], body.to_string())
+        respond_with(
+            200,
+            &[("content-type", "application/json")],
+            body.to_string(),
+        )
     })
     .await
 }
@@ -87,7 +91,10 @@ async fn name_override_and_query_params() {
     assert_eq!(v["uri"], "/item/42?a=1&b=x+y&c=%C3%A9%26");
     let e = rec.single();
     assert_eq!(e.name, "/item/[id]");
-    assert_eq!(e.url, format!("{}/item/42?a=1&b=x+y&c=%C3%A9%26", server.url()));
+    assert_eq!(
+        e.url,
+        format!("{}/item/42?a=1&b=x+y&c=%C3%A9%26", server.url())
+    );
 
     #[derive(Serialize)]
     struct Q {
@@ -95,7 +102,11 @@ async fn name_override_and_query_params() {
         q: &'static str,
     }
     rec.clear();
-    let r = client.get("/s").query(&Q { page: 2, q: "rust" }).send().await;
+    let r = client
+        .get("/s")
+        .query(&Q { page: 2, q: "rust" })
+        .send()
+        .await;
     let v: serde_json::Value = r.json().unwrap();
     assert_eq!(v["uri"], "/s?page=2&q=rust");
     assert_eq!(rec.single().name, "/s?page=2&q=rust");
@@ -171,7 +182,11 @@ async fn json_form_and_raw_bodies() {
     assert_eq!(r.status(), 200);
     assert!(r.bytes().is_empty());
 
-    let types: Vec<String> = rec.events().iter().map(|e| e.request_type.clone()).collect();
+    let types: Vec<String> = rec
+        .events()
+        .iter()
+        .map(|e| e.request_type.clone())
+        .collect();
     assert_eq!(
         types,
         ["POST", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "PURGE", "HEAD"]
@@ -223,7 +238,11 @@ async fn invalid_header_is_a_recorded_failure_not_a_panic() {
     let client = HttpSession::new(&rec.ctx);
     let r = client.get("/x").header("x", "bad\nvalue").send().await;
     assert_eq!(r.status(), 0);
-    assert!(r.error().unwrap().starts_with("InvalidHeader("), "{:?}", r.error());
+    assert!(
+        r.error().unwrap().starts_with("InvalidHeader("),
+        "{:?}",
+        r.error()
+    );
     assert_eq!(rec.single().exception.as_deref(), r.error());
     assert_eq!(server.connections(), 0);
 }
@@ -344,7 +363,10 @@ async fn missing_host_is_a_failure_with_a_clear_text() {
     let r = client.get("/x").send().await;
     assert_eq!(r.status(), 0);
     let err = r.error().unwrap();
-    assert!(err.starts_with("MissingSchema(") && err.contains("--host"), "{err}");
+    assert!(
+        err.starts_with("MissingSchema(") && err.contains("--host"),
+        "{err}"
+    );
     let e = rec.single();
     assert_eq!(e.name, "/x");
     assert_eq!(e.exception.as_deref(), Some(err));
@@ -352,5 +374,9 @@ async fn missing_host_is_a_failure_with_a_clear_text() {
     let rec = Recorded::new(Some("not a url"));
     let client = HttpSession::new(&rec.ctx);
     let r = client.get("/x").send().await;
-    assert!(r.error().unwrap().starts_with("InvalidURL("), "{:?}", r.error());
+    assert!(
+        r.error().unwrap().starts_with("InvalidURL("),
+        "{:?}",
+        r.error()
+    );
 }

@@ -25,8 +25,8 @@ struct TlsServer {
 /// An HTTPS server with a fresh self-signed certificate for 127.0.0.1,
 /// answering with the HTTP version it saw.
 async fn tls_server(alpn: &[&[u8]]) -> TlsServer {
-    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
-        .unwrap();
+    let key =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     let cert = CertificateDer::from(key.cert.der().to_vec());
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(

@@ -109,7 +109,10 @@ pub fn run(
     }
 
     let env = Environment::new(options.host.clone());
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             log::error!("Could not start the control runtime: {e}");
@@ -127,14 +130,25 @@ pub fn run(
         stop_timeout: Some(options.stop_timeout_duration()).filter(|d| !d.is_zero()),
         reset_stats: options.reset_stats,
         task_filter: TaskFilter {
-            tags: (!options.tags.is_empty()).then(|| options.tags.iter().cloned().collect::<BTreeSet<_>>()),
-            exclude_tags: (!options.exclude_tags.is_empty())
-                .then(|| options.exclude_tags.iter().cloned().collect::<BTreeSet<_>>()),
+            tags: (!options.tags.is_empty())
+                .then(|| options.tags.iter().cloned().collect::<BTreeSet<_>>()),
+            exclude_tags: (!options.exclude_tags.is_empty()).then(|| {
+                options
+                    .exclude_tags
+                    .iter()
+                    .cloned()
+                    .collect::<BTreeSet<_>>()
+            }),
             equal_weights: options.equal_weights,
         },
         headless: options.headless,
     };
-    let runner = LocalRunner::new(env.clone(), backend.clone() as Arc<dyn UserBackend>, config, shape);
+    let runner = LocalRunner::new(
+        env.clone(),
+        backend.clone() as Arc<dyn UserBackend>,
+        config,
+        shape,
+    );
     let reports = match Reports::new(&options) {
         Ok(r) => r,
         Err(e) => {
@@ -160,7 +174,9 @@ pub fn run(
 /// working directory and home directory for config files.
 fn parse_args(args: Vec<OsString>) -> Result<Options, rocust_cli::CliError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
     let env = |name: &str| std::env::var(name).ok();
     let options = rocust_cli::parse(args.into_iter().skip(1), &env, &cwd, home.as_deref())?;
     options.validate()?;
@@ -175,7 +191,10 @@ fn describe_unavailable(options: &[&str]) -> String {
 }
 
 /// Keeps the classes named on the command line (all when none are named).
-fn select_user_classes(available: Vec<DynUserClass>, wanted: &[String]) -> Result<Vec<DynUserClass>, String> {
+fn select_user_classes(
+    available: Vec<DynUserClass>,
+    wanted: &[String],
+) -> Result<Vec<DynUserClass>, String> {
     if wanted.is_empty() {
         return Ok(available);
     }

@@ -19,7 +19,12 @@ enum End {
 }
 
 /// Runs the test until it ends and returns the process exit code.
-pub async fn run(options: &Options, env: Arc<Environment>, runner: Arc<LocalRunner>, reports: Reports) -> i32 {
+pub async fn run(
+    options: &Options,
+    env: Arc<Environment>,
+    runner: Arc<LocalRunner>,
+    reports: Reports,
+) -> i32 {
     let reports = Arc::new(reports);
     let background = spawn_periodic_work(options, &env, &runner, &reports);
 
@@ -61,7 +66,8 @@ fn start_automatic_run(options: &Options, runner: &Arc<LocalRunner>) {
 }
 
 async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End {
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut sigterm =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     let terminated = async {
         match sigterm.as_mut() {
             Some(s) => {
@@ -127,7 +133,12 @@ fn spawn_periodic_work(
 
 /// Locust's `shutdown()`: quitting event, exit code, stop users, final tables
 /// and reports, quit event.
-async fn shutdown(options: &Options, env: &Arc<Environment>, runner: &Arc<LocalRunner>, reports: &Reports) -> i32 {
+async fn shutdown(
+    options: &Options,
+    env: &Arc<Environment>,
+    runner: &Arc<LocalRunner>,
+    reports: &Reports,
+) -> i32 {
     env.events.quitting.fire(env);
     let code = env.process_exit_code().unwrap_or_else(|| {
         if env.stats.has_errors_or_exceptions() {
@@ -147,6 +158,8 @@ async fn shutdown(options: &Options, env: &Arc<Environment>, runner: &Arc<LocalR
         }
     }
     reports.write_final(options, env, runner.user_count());
-    env.events.quit.fire(&rocust_core::events::QuitEvent { exit_code: code });
+    env.events
+        .quit
+        .fire(&rocust_core::events::QuitEvent { exit_code: code });
     code
 }

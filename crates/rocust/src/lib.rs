@@ -46,8 +46,12 @@ pub mod prelude {
     pub use rocust_core::env::Environment;
     pub use rocust_core::events::{Events, RequestEvent, UserErrorEvent};
     pub use rocust_core::shape::{LoadTestShape, ShapeContext, ShapeTick};
-    pub use rocust_core::user::{task, Task, TaskError, TaskResult, TaskSet, UserClass, UserContext};
-    pub use rocust_core::wait_time::{between, constant, constant_pacing, constant_throughput, poisson, WaitTime};
+    pub use rocust_core::user::{
+        task, Task, TaskError, TaskResult, TaskSet, UserClass, UserContext,
+    };
+    pub use rocust_core::wait_time::{
+        between, constant, constant_pacing, constant_throughput, poisson, WaitTime,
+    };
     pub use rocust_http::{CatchResponse, HttpSession, Response};
 
     pub use crate::Rocust;
@@ -93,7 +97,12 @@ impl Rocust {
     }
 
     pub fn run_with_args(self, args: impl IntoIterator<Item = OsString>) -> i32 {
-        app::run(self.user_classes, self.shape, self.init, args.into_iter().collect())
+        app::run(
+            self.user_classes,
+            self.shape,
+            self.init,
+            args.into_iter().collect(),
+        )
     }
 
     /// Runs and exits the process with the run's exit code.

@@ -111,7 +111,10 @@ pub fn parse_level(level: &str) -> Result<LevelFilter, String> {
 pub fn setup_logging(level: LevelFilter, logfile: Option<&str>) -> Result<(), String> {
     let file = match logfile {
         Some(path) => {
-            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
                 std::fs::create_dir_all(dir).map_err(|e| format!("--logfile {path}: {e}"))?;
             }
             let f = File::options()

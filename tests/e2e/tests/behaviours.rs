@@ -10,7 +10,13 @@ use common::csv::CsvFile;
 use common::{all_users_spawned, run, users, DemoTarget, Run, TempDir};
 
 /// `e2e-users --headless -u USERS -r USERS -t SECONDS -H TARGET EXTRA...`
-fn run_against(target: &DemoTarget, dir: &TempDir, users_n: &str, secs: &str, extra: &[&str]) -> Run {
+fn run_against(
+    target: &DemoTarget,
+    dir: &TempDir,
+    users_n: &str,
+    secs: &str,
+    extra: &[&str],
+) -> Run {
     let time = format!("{secs}s");
     let mut args = vec![
         "--headless",
@@ -39,7 +45,11 @@ fn cookies_are_kept_across_requests() {
     // /about/ fails through catch_response unless it greets the logged-in user.
     run.assert_code(0);
     let s = run.summary();
-    assert_eq!(s.requests("POST", "/login"), 2, "one login per user in on_start");
+    assert_eq!(
+        s.requests("POST", "/login"),
+        2,
+        "one login per user in on_start"
+    );
     assert!(s.requests("GET", "/about/") > 5);
     assert_eq!(s.aggregated.failures, 0, "{:#?}", s.errors);
 }
@@ -56,7 +66,10 @@ fn redirects_are_recorded_under_the_original_path() {
     assert!(s.requests("GET", "/redirect (not followed)") > 0);
     assert_eq!(
         row_names(&run),
-        BTreeSet::from(["/redirect".to_owned(), "/redirect (not followed)".to_owned()])
+        BTreeSet::from([
+            "/redirect".to_owned(),
+            "/redirect (not followed)".to_owned()
+        ])
     );
     assert_eq!(s.aggregated.failures, 0, "{:#?}", s.errors);
 }
@@ -74,7 +87,10 @@ fn catch_response_decides_success_and_failure() {
     assert_eq!(s.failures("GET", "/status/500"), 0);
     assert_eq!(s.failures("GET", "/fast"), s.requests("GET", "/fast"));
     assert!(s.requests("GET", "/fast") > 0);
-    assert_eq!(s.failures("GET", "/status/404"), s.requests("GET", "/status/404"));
+    assert_eq!(
+        s.failures("GET", "/status/404"),
+        s.requests("GET", "/status/404")
+    );
     assert!(s.requests("GET", "/status/404") > 0);
 
     let report: Vec<&str> = s
@@ -193,7 +209,13 @@ fn exclude_tags_removes_tasks() {
 fn weights_and_fixed_count_decide_user_counts() {
     let target = DemoTarget::start();
     let dir = TempDir::new("weights");
-    let run = run_against(&target, &dir, "9", "1", &["WeightA", "WeightB", "FixedUser"]);
+    let run = run_against(
+        &target,
+        &dir,
+        "9",
+        "1",
+        &["WeightA", "WeightB", "FixedUser"],
+    );
     run.assert_code(0);
     // One fixed user first, then 8 users at 3:1.
     let counts = all_users_spawned(&run.stderr);
@@ -207,7 +229,13 @@ fn weights_and_fixed_count_decide_user_counts() {
 fn equal_weights_is_accepted_and_evens_out_classes() {
     let target = DemoTarget::start();
     let dir = TempDir::new("equal-weights");
-    let run = run_against(&target, &dir, "4", "1", &["--equal-weights", "WeightA", "WeightB"]);
+    let run = run_against(
+        &target,
+        &dir,
+        "4",
+        "1",
+        &["--equal-weights", "WeightA", "WeightB"],
+    );
     run.assert_code(0);
     // Like Locust's assign_equal_weights: every class weight becomes 1.
     let counts = all_users_spawned(&run.stderr);
@@ -238,15 +266,21 @@ fn list_prints_the_concrete_classes() {
         "GoldenUser",
     ]
     .iter()
-    .fold("Available Users:\n".to_owned(), |out, c| out + "    " + c + "\n");
+    .fold("Available Users:\n".to_owned(), |out, c| {
+        out + "    " + c + "\n"
+    });
     assert_eq!(run.stdout, want);
 }
 
 #[test]
 fn show_task_ratio_prints_locusts_format() {
-    const DASHES: &str = "--------------------------------------------------------------------------------";
+    const DASHES: &str =
+        "--------------------------------------------------------------------------------";
     let dir = TempDir::new("ratio");
-    let run = run(users(&["--show-task-ratio", "WeightA", "WeightB"], dir.path()));
+    let run = run(users(
+        &["--show-task-ratio", "WeightA", "WeightB"],
+        dir.path(),
+    ));
     run.assert_code(0);
     // Locust 2.47's output for the same classes (golden_locust.rs checks it against Locust itself).
     let want = [
@@ -275,7 +309,10 @@ fn show_task_ratio_prints_locusts_format() {
 #[test]
 fn show_task_ratio_json_prints_locusts_format() {
     let dir = TempDir::new("ratio-json");
-    let run = run(users(&["--show-task-ratio-json", "WeightA", "WeightB"], dir.path()));
+    let run = run(users(
+        &["--show-task-ratio-json", "WeightA", "WeightB"],
+        dir.path(),
+    ));
     run.assert_code(0);
     let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     let want = serde_json::json!({
@@ -290,5 +327,7 @@ fn show_task_ratio_json_prints_locusts_format() {
         }
     });
     assert_eq!(value, want);
-    assert!(run.stdout.starts_with("{\n    \"per_class\": {\n        \"WeightA\": {\n"));
+    assert!(run
+        .stdout
+        .starts_with("{\n    \"per_class\": {\n        \"WeightA\": {\n"));
 }

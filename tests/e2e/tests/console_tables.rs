@@ -94,7 +94,10 @@ fn final_summary_has_locusts_layout() {
         .percentile_aggregated
         .as_ref()
         .expect("an Aggregated percentiles row");
-    assert_eq!((total.method.as_str(), total.name.as_str()), ("", "Aggregated"));
+    assert_eq!(
+        (total.method.as_str(), total.name.as_str()),
+        ("", "Aggregated")
+    );
     assert_eq!(total.requests, requests);
 
     // The error report: one row per distinct error; catch_response failures show the bare text.
@@ -114,7 +117,10 @@ fn final_summary_has_locusts_layout() {
 
     // The periodic table (every 2 s) came before the shutdown.
     let before = &run.stderr[..run.stderr.find("Shutting down").unwrap()];
-    assert!(before.contains(STATS_HEADER), "no periodic table:\n{before}");
+    assert!(
+        before.contains(STATS_HEADER),
+        "no periodic table:\n{before}"
+    );
 }
 
 #[test]
@@ -122,7 +128,16 @@ fn no_error_report_without_failures() {
     let target = DemoTarget::start();
     let dir = TempDir::new("console-clean");
     let run = run(users(
-        &["--headless", "-u", "1", "-t", "1s", "-H", &target.url, "NamingUser"],
+        &[
+            "--headless",
+            "-u",
+            "1",
+            "-t",
+            "1s",
+            "-H",
+            &target.url,
+            "NamingUser",
+        ],
         dir.path(),
     ));
     run.assert_code(0);

@@ -66,7 +66,12 @@ fn csv_files_match_the_final_summary() {
     assert_eq!(stats.get(last, "Name"), "Aggregated");
     let keys: Vec<(String, String)> = entries
         .iter()
-        .map(|r| (stats.get(r, "Type").to_owned(), stats.get(r, "Name").to_owned()))
+        .map(|r| {
+            (
+                stats.get(r, "Type").to_owned(),
+                stats.get(r, "Name").to_owned(),
+            )
+        })
         .collect();
     let mut sorted = keys.clone();
     sorted.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
@@ -125,7 +130,10 @@ fn csv_files_match_the_final_summary() {
     for r in &failures.records {
         for column in ["First Seen", "Last Seen"] {
             let t = failures.get(r, column);
-            assert!(t.len() == 20 && t.ends_with('Z') && t.as_bytes()[10] == b'T', "{column} {t:?}");
+            assert!(
+                t.len() == 20 && t.ends_with('Z') && t.as_bytes()[10] == b'T',
+                "{column} {t:?}"
+            );
         }
     }
 
@@ -150,7 +158,11 @@ fn csv_files_match_the_final_summary() {
 
     let history = CsvFile::read(&format!("{prefix}_stats_history.csv"));
     assert_eq!(history.header, csv::HISTORY_HEADER);
-    assert!(history.records.len() >= 2, "one row a second: {:?}", history.records);
+    assert!(
+        history.records.len() >= 2,
+        "one row a second: {:?}",
+        history.records
+    );
     assert!(history
         .records
         .iter()
@@ -238,8 +250,18 @@ fn json_prints_the_entries_to_stdout() {
     let dir = TempDir::new("json");
     let run = run(users(
         &[
-            "--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", &target.url, "--json",
-            "FailingUser", "NamingUser",
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "2s",
+            "-H",
+            &target.url,
+            "--json",
+            "FailingUser",
+            "NamingUser",
         ],
         dir.path(),
     ));
@@ -253,7 +275,11 @@ fn json_prints_the_entries_to_stdout() {
         .collect();
     assert_eq!(
         names,
-        BTreeSet::from([("GET", "/fail"), ("GET", "/status/404"), ("GET", "/status/[id]")])
+        BTreeSet::from([
+            ("GET", "/fail"),
+            ("GET", "/status/404"),
+            ("GET", "/status/[id]")
+        ])
     );
     let requests: u64 = entries
         .iter()
@@ -267,7 +293,11 @@ fn json_prints_the_entries_to_stdout() {
     assert_eq!(requests, summary.aggregated.requests);
     assert_eq!(failures, summary.aggregated.failures);
     // Indented by 4 like json.dumps(..., indent=4).
-    assert!(run.stdout.starts_with("[\n    {\n        \"name\": "), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("[\n    {\n        \"name\": "),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -277,7 +307,15 @@ fn json_file_is_written_instead_of_the_summary() {
     let out = dir.file("stats");
     let run = run(users(
         &[
-            "--headless", "-u", "1", "-t", "2s", "-H", &target.url, "--json-file", &out,
+            "--headless",
+            "-u",
+            "1",
+            "-t",
+            "2s",
+            "-H",
+            &target.url,
+            "--json-file",
+            &out,
             "NamingUser",
         ],
         dir.path(),
@@ -294,7 +332,10 @@ fn json_file_is_written_instead_of_the_summary() {
     // No final tables: nothing but log lines after the shutdown line.
     let after = &run.stderr[run.stderr.find("Shutting down").expect("shutdown line")..];
     assert!(
-        after.lines().skip(1).all(|l| l.is_empty() || common::tables::is_log_line(l)),
+        after
+            .lines()
+            .skip(1)
+            .all(|l| l.is_empty() || common::tables::is_log_line(l)),
         "{after}"
     );
     assert!(!run.stderr.contains(common::tables::PERCENTILE_TITLE));

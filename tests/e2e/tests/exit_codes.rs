@@ -53,9 +53,18 @@ fn assert_usage_error(args: &[&str], names: &str) {
     let run = run(users(&all, dir.path()));
     run.assert_code(2);
     let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one error line for {args:?}:\n{}", run.stderr);
+    assert_eq!(
+        lines.len(),
+        1,
+        "one error line for {args:?}:\n{}",
+        run.stderr
+    );
     assert!(lines[0].contains("error"), "{}", lines[0]);
-    assert!(lines[0].contains(names), "{args:?}: {:?} does not name {names}", lines[0]);
+    assert!(
+        lines[0].contains(names),
+        "{args:?}: {:?} does not name {names}",
+        lines[0]
+    );
     assert!(run.stdout.is_empty());
 }
 
@@ -110,11 +119,22 @@ fn master_worker_and_html_are_not_available_yet() {
 fn unknown_user_class_exits_1() {
     let dir = TempDir::new("unknown-class");
     let run = run(users(
-        &["--headless", "-H", "http://127.0.0.1:1", "-t", "1s", "NoSuchUser"],
+        &[
+            "--headless",
+            "-H",
+            "http://127.0.0.1:1",
+            "-t",
+            "1s",
+            "NoSuchUser",
+        ],
         dir.path(),
     ));
     run.assert_code(1);
-    assert!(run.stderr.contains("Unknown User(s): NoSuchUser"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Unknown User(s): NoSuchUser"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -146,11 +166,26 @@ fn unreachable_host_records_failures_and_runs_to_the_end() {
     let prefix = dir.file("down");
     // The class's own host (nothing listens on port 1); no -H.
     let run = run(users(
-        &["--headless", "-u", "2", "-r", "2", "-t", "2s", "--csv", &prefix, "UnreachableUser"],
+        &[
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "2s",
+            "--csv",
+            &prefix,
+            "UnreachableUser",
+        ],
         dir.path(),
     ));
     run.assert_code(1);
-    assert!(run.elapsed.as_secs_f64() >= 2.0, "ended early: {:?}", run.elapsed);
+    assert!(
+        run.elapsed.as_secs_f64() >= 2.0,
+        "ended early: {:?}",
+        run.elapsed
+    );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     let s = run.summary();
     let requests = s.requests("GET", "/");

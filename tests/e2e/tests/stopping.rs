@@ -14,7 +14,17 @@ const SLOW: &str = "/slow?ms=800";
 /// SlowUser's requests take 0.8 s back to back, so at -t 2s the third one
 /// (1.6 s → 2.4 s) is in flight.
 fn slow_run(dir: &TempDir, target: &DemoTarget, extra: &[&str]) -> common::Run {
-    let mut args = vec!["--headless", "-u", "1", "-r", "1", "-t", "2s", "-H", &target.url];
+    let mut args = vec![
+        "--headless",
+        "-u",
+        "1",
+        "-r",
+        "1",
+        "-t",
+        "2s",
+        "-H",
+        &target.url,
+    ];
     args.extend_from_slice(extra);
     args.push("SlowUser");
     run(users(&args, dir.path()))
@@ -28,7 +38,11 @@ fn stop_timeout_lets_the_request_in_flight_finish() {
     run.assert_code(0);
     assert_eq!(run.summary().requests("GET", SLOW), 3, "{}", run.stderr);
     // It waits for the task, not for the whole stop timeout.
-    assert!(run.elapsed < Duration::from_millis(4500), "took {:?}", run.elapsed);
+    assert!(
+        run.elapsed < Duration::from_millis(4500),
+        "took {:?}",
+        run.elapsed
+    );
 }
 
 #[test]
@@ -38,7 +52,11 @@ fn without_stop_timeout_the_request_in_flight_is_cut() {
     let run = slow_run(&dir, &target, &[]);
     run.assert_code(0);
     assert_eq!(run.summary().requests("GET", SLOW), 2, "{}", run.stderr);
-    assert!(run.elapsed < Duration::from_millis(2400), "took {:?}", run.elapsed);
+    assert!(
+        run.elapsed < Duration::from_millis(2400),
+        "took {:?}",
+        run.elapsed
+    );
 }
 
 /// Starts a long run, lets it make requests, sends `signal`, and checks the
@@ -49,7 +67,17 @@ fn signal_ends_the_run(signal: libc::c_int, label: &str) -> common::Run {
     let prefix = dir.file("sig");
     let running = spawn(users(
         &[
-            "--headless", "-u", "2", "-r", "2", "-t", "60s", "-H", &target.url, "--csv", &prefix,
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "60s",
+            "-H",
+            &target.url,
+            "--csv",
+            &prefix,
             "NamingUser",
         ],
         dir.path(),
@@ -62,9 +90,17 @@ fn signal_ends_the_run(signal: libc::c_int, label: &str) -> common::Run {
     std::thread::sleep(Duration::from_millis(1200));
     running.signal(signal);
     let run = running.wait(Duration::from_secs(10));
-    assert!(run.elapsed < Duration::from_secs(8), "took {:?}", run.elapsed);
+    assert!(
+        run.elapsed < Duration::from_secs(8),
+        "took {:?}",
+        run.elapsed
+    );
     run.assert_code(0);
-    assert!(run.stderr.contains("Shutting down (exit code 0)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Shutting down (exit code 0)"),
+        "{}",
+        run.stderr
+    );
     let s = run.summary();
     assert!(s.aggregated.requests > 0);
     let stats = CsvFile::read(&format!("{prefix}_stats.csv"));
@@ -75,7 +111,10 @@ fn signal_ends_the_run(signal: libc::c_int, label: &str) -> common::Run {
         s.aggregated.requests.to_string()
     );
     for suffix in common::csv::SUFFIXES {
-        assert!(std::path::Path::new(&format!("{prefix}{suffix}")).is_file(), "{suffix}");
+        assert!(
+            std::path::Path::new(&format!("{prefix}{suffix}")).is_file(),
+            "{suffix}"
+        );
     }
     run
 }
@@ -96,13 +135,27 @@ fn stop_test_ends_the_run_before_the_time_limit() {
     let target = DemoTarget::start();
     let dir = TempDir::new("stop-test");
     let run = run(users(
-        &["--headless", "-u", "1", "-t", "60s", "-H", &target.url, "StopTestUser"],
+        &[
+            "--headless",
+            "-u",
+            "1",
+            "-t",
+            "60s",
+            "-H",
+            &target.url,
+            "StopTestUser",
+        ],
         dir.path(),
     ));
     run.assert_code(0);
-    assert!(run.elapsed < Duration::from_secs(5), "took {:?}", run.elapsed);
     assert!(
-        run.stderr.contains("e2e: stopping the test after 3 requests"),
+        run.elapsed < Duration::from_secs(5),
+        "took {:?}",
+        run.elapsed
+    );
+    assert!(
+        run.stderr
+            .contains("e2e: stopping the test after 3 requests"),
         "{}",
         run.stderr
     );
@@ -144,7 +197,16 @@ fn reset_stats_logs_and_keeps_counting() {
     let dir = TempDir::new("reset-stats");
     let run = run(users(
         &[
-            "--headless", "-u", "2", "-r", "2", "-t", "2s", "-H", &target.url, "--reset-stats",
+            "--headless",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "2s",
+            "-H",
+            &target.url,
+            "--reset-stats",
             "NamingUser",
         ],
         dir.path(),

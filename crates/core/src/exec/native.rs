@@ -86,14 +86,18 @@ impl NativeBackend {
     }
 
     /// One engine thread per available core, or `ROCUST_ENGINE_THREADS` of them.
-    pub fn with_default_threads(env: Arc<Environment>, classes: Vec<DynUserClass>) -> std::io::Result<Self> {
+    pub fn with_default_threads(
+        env: Arc<Environment>,
+        classes: Vec<DynUserClass>,
+    ) -> std::io::Result<Self> {
         let n = std::env::var("ROCUST_ENGINE_THREADS")
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|&n| n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         Self::new(env, classes, n)
-    }}
+    }
+}
 
 impl UserBackend for NativeBackend {
     fn user_classes(&self) -> Vec<UserClassInfo> {
@@ -355,7 +359,10 @@ mod tests {
             Ok(())
         }
         async fn on_stop(&mut self) -> TaskResult {
-            self.log.lock().unwrap().push(format!("{} on_stop", self.id));
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("{} on_stop", self.id));
             Ok(())
         }
     }
@@ -375,7 +382,10 @@ mod tests {
     }
 
     fn stop_all(b: &NativeBackend, n: usize, timeout: Option<Duration>) -> Duration {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let started = Instant::now();
         rt.block_on(b.stop(&BTreeMap::from([("Slow".to_string(), n)]), timeout));
         started.elapsed()
@@ -405,7 +415,10 @@ mod tests {
         let took = stop_all(&b, 2, None);
         assert!(took < Duration::from_millis(300), "{took:?}");
         assert_eq!(b.user_count(), 0);
-        assert_eq!(entries(&log), ["0 on_stop", "0 start", "1 on_stop", "1 start"]);
+        assert_eq!(
+            entries(&log),
+            ["0 on_stop", "0 start", "1 on_stop", "1 start"]
+        );
     }
 
     #[test]
@@ -415,7 +428,10 @@ mod tests {
         b.spawn("Slow", 1);
         std::thread::sleep(Duration::from_millis(100));
         let took = stop_all(&b, 1, Some(Duration::from_secs(3)));
-        assert!(took >= Duration::from_millis(250) && took < Duration::from_secs(2), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
         assert_eq!(entries(&log), ["0 end", "0 on_stop", "0 start"]);
     }
 
@@ -438,7 +454,10 @@ mod tests {
         b.spawn("Slow", 1);
         std::thread::sleep(Duration::from_millis(50));
         let took = stop_all(&b, 1, Some(Duration::from_millis(100)));
-        assert!(took >= Duration::from_millis(90) && took < Duration::from_millis(300), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(90) && took < Duration::from_millis(300),
+            "{took:?}"
+        );
         assert_eq!(entries(&log), ["0 on_stop", "0 start"]);
     }
 
@@ -452,11 +471,22 @@ mod tests {
         std::thread::sleep(Duration::from_millis(600));
         stop_all(&b, 1, None);
         assert_eq!(b.user_count(), 2);
-        assert!(entries(&log).contains(&"2 on_stop".to_string()), "{:?}", entries(&log));
+        assert!(
+            entries(&log).contains(&"2 on_stop".to_string()),
+            "{:?}",
+            entries(&log)
+        );
         stop_all(&b, 1, None);
-        assert!(entries(&log).contains(&"1 on_stop".to_string()), "{:?}", entries(&log));
+        assert!(
+            entries(&log).contains(&"1 on_stop".to_string()),
+            "{:?}",
+            entries(&log)
+        );
         assert!(!entries(&log).contains(&"0 on_stop".to_string()));
-        assert_eq!(b.user_classes_count(), BTreeMap::from([("Slow".to_string(), 1)]));
+        assert_eq!(
+            b.user_classes_count(),
+            BTreeMap::from([("Slow".to_string(), 1)])
+        );
         b.shutdown();
     }
 }

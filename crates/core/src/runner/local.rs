@@ -178,8 +178,8 @@ impl LocalRunner {
                         fixed_count: c.fixed_count as u64,
                     })
                     .collect();
-                let dispatcher =
-                    UsersDispatcher::new(vec![LOCAL_NODE.to_owned()], classes).map_err(|e| e.to_string())?;
+                let dispatcher = UsersDispatcher::new(vec![LOCAL_NODE.to_owned()], classes)
+                    .map_err(|e| e.to_string())?;
                 inner.dispatcher = Some(dispatcher);
             }
             log::info!("Ramping to {user_count} users at a rate of {spawn_rate:.2} per second");
@@ -365,7 +365,8 @@ mod tests {
                 .task(Idle::idle)
                 .into_dyn()
         };
-        let backend = NativeBackend::new(env.clone(), vec![class("A", 3), class("B", 1)], 2).unwrap();
+        let backend =
+            NativeBackend::new(env.clone(), vec![class("A", 3), class("B", 1)], 2).unwrap();
         let config = RunnerConfig {
             headless,
             ..RunnerConfig::default()
@@ -374,7 +375,10 @@ mod tests {
     }
 
     fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 
     #[test]
@@ -389,9 +393,13 @@ mod tests {
             .add_listener(move |e| seen.store(e.user_count, Ordering::SeqCst));
         let starts = Arc::new(AtomicUsize::new(0));
         let s = starts.clone();
-        runner.environment().events.test_start.add_listener(move |_| {
-            s.fetch_add(1, Ordering::SeqCst);
-        });
+        runner
+            .environment()
+            .events
+            .test_start
+            .add_listener(move |_| {
+                s.fetch_add(1, Ordering::SeqCst);
+            });
         rt().block_on(async {
             let started = Instant::now();
             runner.start(8, 4.0, None);
@@ -402,7 +410,10 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
             let took = started.elapsed();
-            assert!(took >= Duration::from_millis(950) && took < Duration::from_millis(1500), "{took:?}");
+            assert!(
+                took >= Duration::from_millis(950) && took < Duration::from_millis(1500),
+                "{took:?}"
+            );
             assert_eq!(completed.load(Ordering::SeqCst), 8);
             assert_eq!(
                 runner.user_classes_count(),

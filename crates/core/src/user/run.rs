@@ -3,11 +3,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::{Arc, Once};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use futures_util::FutureExt;
@@ -145,6 +145,43 @@ thread_local! {
     static LAST_PANIC: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
 }
 
+/// Marks the thread as running user code until dropped (also when unwinding).
+struct InStepGuard(bool);
+
+impl InStepGuard {
+    fn enter() -> Self {
+        Self(IN_STEP.with(|s| s.replace(true)))
+    }
+}
+
+impl Drop for InStepGuard {
+    fn drop(&mut self) {
+        IN_STEP.with(|s| s.set(self.0));
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Sets the in-step flag only while the inner future is polled: other
+    /// users on the same thread run between polls.
+    struct InStep<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+fn in_step<F: Future>(fut: F) -> InStep<F> {
+    InStep { fut }
+}
+
+impl<F: Future> Future for InStep<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _in_step = InStepGuard::enter();
+        self.project().fut.poll(cx)
+    }
+}
+
 /// Panics inside tasks become user errors: record their message and place
 /// instead of printing them; other panics go to the previous hook.
 fn install_panic_hook() {
@@ -182,11 +219,8 @@ struct Runner<'a, U> {
 
 impl<U: 'static> Runner<'_, U> {
     async fn step(&self, f: &TaskFn<U>, user: &mut U, what: &str) -> Step {
-        IN_STEP.with(|s| s.set(true));
-        let fut = AssertUnwindSafe(f(user)).catch_unwind();
-        let out = self.ctl.unless_killed(fut).await;
-        IN_STEP.with(|s| s.set(false));
-        match out {
+        let fut = AssertUnwindSafe(in_step(f(user))).catch_unwind();
+        match self.ctl.unless_killed(fut).await {
             None => Step::Killed,
             Some(Ok(Ok(()))) => Step::Done,
             Some(Ok(Err(TaskError::Exception(e)))) => {
@@ -212,10 +246,7 @@ impl<U: 'static> Runner<'_, U> {
     /// Runs an on_stop method; it cannot be killed, and its errors are only logged.
     async fn on_stop(&self, f: &Option<TaskFn<U>>, user: &mut U, owner: &str) {
         let Some(f) = f else { return };
-        IN_STEP.with(|s| s.set(true));
-        let out = AssertUnwindSafe(f(user)).catch_unwind().await;
-        IN_STEP.with(|s| s.set(false));
-        let msg = match out {
+        let msg = match AssertUnwindSafe(in_step(f(user))).catch_unwind().await {
             Ok(Ok(())) | Ok(Err(TaskError::StopUser)) => return,
             Ok(Err(e)) => e.to_string(),
             Err(_) => LAST_PANIC
@@ -375,9 +406,10 @@ pub(crate) async fn run_user<U: 'static>(
         ctl: &ctl,
         pacing: RefCell::new(PacingState::new(Instant::now())),
     };
-    IN_STEP.with(|s| s.set(true));
-    let built = std::panic::catch_unwind(AssertUnwindSafe(|| (class.factory)(&ctx)));
-    IN_STEP.with(|s| s.set(false));
+    let built = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let _in_step = InStepGuard::enter();
+        (class.factory)(&ctx)
+    }));
     let mut user = match built {
         Ok(u) => u,
         Err(_) => {

@@ -51,15 +51,31 @@ impl U {
 
 fn new_class(name: &str, log: &Log) -> UserClass<U> {
     let log = log.clone();
-    UserClass::new(name, move |_| U { log: log.clone(), n: 0 })
+    UserClass::new(name, move |_| U {
+        log: log.clone(),
+        n: 0,
+    })
 }
 
 /// Runs one user on a local task set until it ends or `limit` passes; returns the log.
-fn run_one(class: UserClass<U>, limit: Duration, env: &Arc<Environment>, control: Option<Rc<UserControl>>) -> bool {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+fn run_one(
+    class: UserClass<U>,
+    limit: Duration,
+    env: &Arc<Environment>,
+    control: Option<Rc<UserControl>>,
+) -> bool {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let local = tokio::task::LocalSet::new();
     let control = control.unwrap_or_default();
-    let ctx = UserContext::new(env.clone(), env.stats.recorder(), None, Arc::from(class.name.as_str()));
+    let ctx = UserContext::new(
+        env.clone(),
+        env.stats.recorder(),
+        None,
+        Arc::from(class.name.as_str()),
+    );
     local.block_on(&rt, async move {
         let fut = run_user(Arc::new(class), ctx, control);
         tokio::time::timeout(limit, fut).await.is_ok()
@@ -83,7 +99,10 @@ fn sequential_weights_repeat_in_a_row() {
     assert!(run_one(class, Duration::from_secs(5), &env, None));
     assert_eq!(
         take(&log),
-        ["a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c"]
+        [
+            "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a",
+            "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c", "a", "a", "b", "c"
+        ]
     );
 }
 
@@ -158,7 +177,15 @@ fn interrupt_hands_control_back_and_runs_on_stop() {
     assert!(run_one(class, Duration::from_secs(5), &env, None));
     assert_eq!(
         take(&log),
-        ["a", "nested.on_start", "b", "interrupt", "nested.on_stop", "c", "on_stop"]
+        [
+            "a",
+            "nested.on_start",
+            "b",
+            "interrupt",
+            "nested.on_stop",
+            "c",
+            "on_stop"
+        ]
     );
 }
 
@@ -208,7 +235,9 @@ fn errors_and_panics_become_user_errors_and_the_user_goes_on() {
     let errors: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let seen = errors.clone();
     env.events.user_error.add_listener(move |e| {
-        seen.lock().unwrap().push((e.exception.clone(), e.traceback.clone()));
+        seen.lock()
+            .unwrap()
+            .push((e.exception.clone(), e.traceback.clone()));
     });
     let class = new_class("E", &log).task(
         TaskSet::sequential("s")
@@ -228,7 +257,11 @@ fn errors_and_panics_become_user_errors_and_the_user_goes_on() {
     assert_eq!(errors.len(), 3);
     assert_eq!(errors[0].0, "boom");
     assert_eq!(errors[1].0, "kaboom");
-    assert!(errors[1].1.starts_with("E.panicky: panicked at"), "{}", errors[1].1);
+    assert!(
+        errors[1].1.starts_with("E.panicky: panicked at"),
+        "{}",
+        errors[1].1
+    );
     assert!(errors[1].1.contains("tests.rs"), "{}", errors[1].1);
     assert_eq!(errors[2].0, "invalid digit found in string");
     // Each error also lands in the exceptions table once the runner listens; here only the event.
@@ -252,13 +285,18 @@ fn graceful_stop_finishes_the_task_and_kill_cuts_it() {
     for kill in [false, true] {
         let log = Log::default();
         let control = Rc::new(UserControl::default());
-        let class = new_class("G", &log).on_stop(U::on_stop).task(async |u: &mut U| {
-            u.note("start");
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            u.note("end");
-            Ok(())
-        });
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let class = new_class("G", &log)
+            .on_stop(U::on_stop)
+            .task(async |u: &mut U| {
+                u.note("start");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                u.note("end");
+                Ok(())
+            });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let local = tokio::task::LocalSet::new();
         let ctx = UserContext::new(env.clone(), env.stats.recorder(), None, Arc::from("G"));
         let ctl = control.clone();
@@ -267,7 +305,10 @@ fn graceful_stop_finishes_the_task_and_kill_cuts_it() {
             tokio::time::sleep(Duration::from_millis(100)).await;
             assert_eq!(ctl.state(), UserState::Running);
             ctl.stop(kill);
-            tokio::time::timeout(Duration::from_secs(2), user).await.unwrap().unwrap();
+            tokio::time::timeout(Duration::from_secs(2), user)
+                .await
+                .unwrap()
+                .unwrap();
         });
         assert!(control.is_finished());
         if kill {
@@ -287,7 +328,10 @@ fn a_waiting_user_is_stopped_at_once() {
         .wait_time(constant(30.0))
         .on_stop(U::on_stop)
         .task(U::a);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let local = tokio::task::LocalSet::new();
     let ctx = UserContext::new(env.clone(), env.stats.recorder(), None, Arc::from("W"));
     let ctl = control.clone();
@@ -297,7 +341,10 @@ fn a_waiting_user_is_stopped_at_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(ctl.state(), UserState::Waiting);
         ctl.stop(false);
-        tokio::time::timeout(Duration::from_secs(2), user).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(2), user)
+            .await
+            .unwrap()
+            .unwrap();
     });
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(take(&log), ["a", "on_stop"]);

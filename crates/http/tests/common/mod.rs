@@ -192,7 +192,11 @@ where
                     let handler = handler.clone();
                     async move {
                         let (parts, body) = req.into_parts();
-                        let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|c| c.to_bytes())
+                            .unwrap_or_default();
                         let seen = Seen {
                             method: parts.method.to_string(),
                             uri: parts.uri.to_string(),
@@ -217,7 +221,11 @@ pub fn respond(status: u16, body: impl Into<Bytes>) -> HyperResponse {
     r
 }
 
-pub fn respond_with(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> HyperResponse {
+pub fn respond_with(
+    status: u16,
+    headers: &[(&str, &str)],
+    body: impl Into<Bytes>,
+) -> HyperResponse {
     let mut r = respond(status, body);
     for (n, v) in headers {
         r.headers_mut().append(

@@ -100,7 +100,10 @@ impl E2eUser {
             .send()
             .await;
         if r.status() != 302 || r.header("location") != Some("/about/") {
-            r.failure(format!("expected the 302 itself, got status {}", r.status()));
+            r.failure(format!(
+                "expected the 302 itself, got status {}",
+                r.status()
+            ));
         }
         Ok(())
     }

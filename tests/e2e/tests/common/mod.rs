@@ -71,7 +71,10 @@ pub fn demo_target_binary() -> PathBuf {
         .parent()
         .and_then(Path::parent)
         .expect("test executables live in target/<profile>/deps");
-    profile_dir.join(format!("rocust-demo-target{}", std::env::consts::EXE_SUFFIX))
+    profile_dir.join(format!(
+        "rocust-demo-target{}",
+        std::env::consts::EXE_SUFFIX
+    ))
 }
 
 /// The demo HTTP server on a free loopback port, killed on drop.

@@ -101,8 +101,14 @@ impl StatsRow {
         let [reqs, fails, avg, min, max, med, rps, fps] = fields[..] else {
             return Err(format!("expected 8 numbers after the name: {line:?}"));
         };
-        let int = |s: &str| s.parse::<i64>().map_err(|e| format!("{s:?} in {line:?}: {e}"));
-        let float = |s: &str| s.parse::<f64>().map_err(|e| format!("{s:?} in {line:?}: {e}"));
+        let int = |s: &str| {
+            s.parse::<i64>()
+                .map_err(|e| format!("{s:?} in {line:?}: {e}"))
+        };
+        let float = |s: &str| {
+            s.parse::<f64>()
+                .map_err(|e| format!("{s:?} in {line:?}: {e}"))
+        };
         let failures = fails
             .split('(')
             .next()
@@ -131,7 +137,10 @@ impl StatsRow {
         };
         let want_fails = format!("{}({ratio:.2}%)", row.failures);
         if row.requests > 0 && row.fail_text != want_fails {
-            return Err(format!("failures column {:?}, want {want_fails:?}", row.fail_text));
+            return Err(format!(
+                "failures column {:?}, want {want_fails:?}",
+                row.fail_text
+            ));
         }
         Ok(row)
     }
@@ -172,7 +181,10 @@ impl PercentileRow {
         }
         let numbers: Vec<i64> = line[head..]
             .split_whitespace()
-            .map(|s| s.parse::<i64>().map_err(|e| format!("{s:?} in {line:?}: {e}")))
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|e| format!("{s:?} in {line:?}: {e}"))
+            })
             .collect::<Result<_, _>>()?;
         if numbers.len() != 12 {
             return Err(format!("expected 12 numbers after the name: {line:?}"));
@@ -323,7 +335,7 @@ impl Summary {
             rows.push(StatsRow::parse(line)?);
         }
         let aggregated = StatsRow::parse(it.next("the Aggregated row")?)?;
-        if aggregated.method != "" || aggregated.name != "Aggregated" {
+        if !aggregated.method.is_empty() || aggregated.name != "Aggregated" {
             return Err(format!("expected the Aggregated row, got {aggregated:?}"));
         }
         it.expect("", "an empty line after the requests table")?;

@@ -5,7 +5,8 @@
 //! Client: N requests in total by C concurrent users on one engine thread:
 //!     cargo run --release -p rocust-http --example bench -- client http://127.0.0.1:8089 100000 1
 //! It prints the client's process CPU time (user + sys) per request, the
-//! figure to hold against `wrk -t1 -cC` on the same server.
+//! figure to hold against `wrk -t1 -cC` on the same server. `hyper` instead
+//! of `client` runs a bare hyper client the same way, for the floor.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -92,12 +93,6 @@ fn client(host: &str, total: usize, users: usize) {
     let local = tokio::task::LocalSet::new();
     let per_user = total / users.max(1);
     let (cpu, wall, failures, (n_alloc, alloc_bytes)) = local.block_on(&rt, async {
-        if std::env::var_os("BENCH_SIZES").is_some() {
-            let s = HttpSession::new(&ctx);
-            let f = s.get("/").send();
-            eprintln!("send() future: {} bytes", std::mem::size_of_val(&f));
-            drop(f);
-        }
         // Warm up: connect every user and fill caches.
         let sessions: Vec<HttpSession> = (0..users).map(|_| HttpSession::new(&ctx)).collect();
         for s in &sessions {
@@ -219,6 +214,6 @@ fn main() {
             args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000),
             args.get(3).and_then(|n| n.parse().ok()).unwrap_or(1),
         ),
-        _ => eprintln!("usage: bench serve ADDR | bench client URL [REQUESTS] [USERS]"),
+        _ => eprintln!("usage: bench serve ADDR | bench client|hyper URL [REQUESTS] [USERS]"),
     }
 }

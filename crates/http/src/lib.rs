@@ -34,3 +34,25 @@ pub use session::{HttpSession, InvalidHeader};
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+
+    /// Engine threads run users on a LocalSet, so `Send` is not required;
+    /// keeping it anyway lets a session be used on any tokio runtime.
+    #[test]
+    fn sessions_and_their_futures_are_send() {
+        send_sync::<HttpSession>();
+        send_sync::<Response>();
+        let env = rocust_core::env::Environment::new(None);
+        let recorder = env.stats.recorder();
+        let ctx = rocust_core::user::UserContext::new(env, recorder, None, "U".into());
+        let session = HttpSession::new(&ctx);
+        send(&session.get("/").send());
+        send(&session.post("/").catch_response().send());
+    }
+}

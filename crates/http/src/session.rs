@@ -56,7 +56,7 @@ pub struct HttpSession {
     max_redirects: usize,
     pool: Pool,
     /// Recently used URLs, resolved: tasks repeat the same few URLs.
-    targets: Mutex<Vec<CachedTarget>>,
+    targets: Mutex<TargetCache>,
     /// Default headers for the base origin, built once and cloned per request.
     template: Mutex<Option<HeaderMap>>,
     jar: Mutex<CookieStore>,
@@ -68,8 +68,25 @@ const TARGET_CACHE_SIZE: usize = 16;
 
 struct CachedTarget {
     url: Box<str>,
-    query: Option<Box<str>>,
     target: Target,
+}
+
+/// A small ring of recently resolved URLs.
+#[derive(Default)]
+struct TargetCache {
+    entries: Vec<CachedTarget>,
+    next: usize,
+}
+
+impl TargetCache {
+    fn insert(&mut self, entry: CachedTarget) {
+        if self.entries.len() < TARGET_CACHE_SIZE {
+            self.entries.push(entry);
+        } else {
+            self.entries[self.next] = entry;
+            self.next = (self.next + 1) % TARGET_CACHE_SIZE;
+        }
+    }
 }
 
 /// What the recorded entry needs, kept until the request is recorded.
@@ -131,7 +148,7 @@ impl HttpSession {
             allow_redirects: true,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             pool: Pool::default(),
-            targets: Mutex::new(Vec::new()),
+            targets: Mutex::new(TargetCache::default()),
             template: Mutex::new(None),
             jar: Mutex::new(CookieStore::default()),
             has_cookies: AtomicBool::new(false),
@@ -281,13 +298,14 @@ impl HttpSession {
         t.get_or_insert_with(|| self.build_template()).clone()
     }
 
-    fn resolve(&self, url: &str, query: Option<&str>) -> Result<Target, Failure> {
-        {
+    /// Resolves a request's URL. Borrowed URLs without query parameters
+    /// (string literals, mostly) are cached: tasks repeat them, while URLs
+    /// built per request (`format!`) would only churn the cache.
+    fn resolve(&self, url: &str, borrowed: bool, query: Option<&str>) -> Result<Target, Failure> {
+        let cacheable = borrowed && query.is_none();
+        if cacheable {
             let cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(c) = cache
-                .iter()
-                .find(|c| &*c.url == url && c.query.as_deref() == query)
-            {
+            if let Some(c) = cache.entries.iter().find(|c| &*c.url == url) {
                 return Ok(c.target.clone());
             }
         }
@@ -295,15 +313,13 @@ impl HttpSession {
             Err(text) if !crate::target::is_absolute(url) => Err(Failure::Text(text.clone())),
             base => Target::resolve(base.as_ref().ok().and_then(Option::as_ref), url, query),
         }?;
-        let mut cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= TARGET_CACHE_SIZE {
-            cache.remove(0);
+        if cacheable {
+            let mut cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+            cache.insert(CachedTarget {
+                url: url.into(),
+                target: target.clone(),
+            });
         }
-        cache.push(CachedTarget {
-            url: url.into(),
-            query: query.map(Into::into),
-            target: target.clone(),
-        });
         Ok(target)
     }
 
@@ -377,22 +393,33 @@ impl HttpSession {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
-        let allow_redirects = b.allow_redirects.unwrap_or(if b.method == Method::HEAD {
-            false
-        } else {
-            self.allow_redirects
-        });
-        let resolved = match &b.error {
-            Some(text) => Err(Failure::Text(text.clone())),
-            None => self.resolve(&b.url, b.query.as_deref()),
+        let RequestBuilder {
+            method,
+            url,
+            query,
+            headers,
+            body,
+            content_type,
+            auth,
+            name,
+            timeout,
+            allow_redirects,
+            error,
+            ..
+        } = b;
+        let allow_redirects =
+            allow_redirects.unwrap_or(method != Method::HEAD && self.allow_redirects);
+        let resolved = match error {
+            Some(text) => Err(Failure::Text(text)),
+            None => self.resolve(&url, matches!(url, Cow::Borrowed(_)), query.as_deref()),
         };
         let first = match resolved {
             Ok(t) => t,
             Err(f) => {
                 let info = ReportInfo {
-                    method: b.method,
-                    explicit_name: b.name,
-                    url: Bytes::from(b.url.into_owned()),
+                    method,
+                    explicit_name: name,
+                    url: Bytes::from(url.into_owned()),
                     path_start: 0,
                     start_time,
                 };
@@ -401,22 +428,22 @@ impl HttpSession {
             }
         };
         let info = ReportInfo {
-            method: b.method.clone(),
-            explicit_name: b.name.clone(),
+            method: method.clone(),
+            explicit_name: name,
             url: first.full.clone(),
             path_start: first.path_start,
             start_time,
         };
         let parts = HopParts {
-            headers: &b.headers,
-            body: b.body.clone(),
-            content_type: b.content_type.clone(),
-            auth: b.auth.as_ref(),
+            headers: &headers,
+            body,
+            content_type,
+            auth: auth.as_ref(),
             strip_auth: false,
             body_dropped: false,
         };
-        let read_timeout = b.timeout.or(self.timeout);
-        let connect_timeout = match (b.timeout, self.connect_timeout) {
+        let read_timeout = timeout.or(self.timeout);
+        let connect_timeout = match (timeout, self.connect_timeout) {
             (Some(a), Some(c)) => Some(a.min(c)),
             (a, c) => a.or(c),
         };
@@ -426,7 +453,7 @@ impl HttpSession {
             connect_timeout,
         };
         let outcome = self
-            .follow(first, b.method, parts, allow_redirects, opts, read_timeout)
+            .follow(first, method, parts, allow_redirects, opts, read_timeout)
             .await;
         let response = match outcome {
             Ok((raw, last, history)) => self.finish(&info, raw, last, history, start),

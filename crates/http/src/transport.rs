@@ -193,7 +193,7 @@ impl Pool {
                 Err(Exchange::NotSent(req, err)) => {
                     if reused && !retried {
                         retried = true;
-                        pending = req;
+                        pending = Some(*req);
                         continue;
                     }
                     return Err(Failure::Head(err));
@@ -213,7 +213,7 @@ impl Pool {
 
 enum Exchange {
     /// The connection refused the request before writing it.
-    NotSent(Option<Request<Body>>, hyper::Error),
+    NotSent(Box<Request<Body>>, hyper::Error),
     Head(hyper::Error),
     Body(Failure),
 }
@@ -223,14 +223,14 @@ async fn send_and_read(sender: &mut Sender, req: Request<Body>) -> Result<RawRes
         Sender::H1(s) => s.try_send_request(req).await.map_err(|mut e| {
             let req = e.take_message();
             match req {
-                Some(r) => Exchange::NotSent(Some(r), e.into_error()),
+                Some(r) => Exchange::NotSent(Box::new(r), e.into_error()),
                 None => Exchange::Head(e.into_error()),
             }
         })?,
         Sender::H2(s) => s.try_send_request(req).await.map_err(|mut e| {
             let req = e.take_message();
             match req {
-                Some(r) => Exchange::NotSent(Some(r), e.into_error()),
+                Some(r) => Exchange::NotSent(Box::new(r), e.into_error()),
                 None => Exchange::Head(e.into_error()),
             }
         })?,

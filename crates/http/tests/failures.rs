@@ -172,7 +172,7 @@ async fn reset_mid_body() {
             .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
             .await;
         let _ = s.write_all(&[b'x'; 1000]).await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
         // Linger 0: close sends RST instead of FIN.
         #[allow(deprecated)]
         let _ = s.set_linger(Some(Duration::ZERO));

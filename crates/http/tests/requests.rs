@@ -288,6 +288,42 @@ async fn reconnects_when_the_server_closes_the_connection() {
 }
 
 #[tokio::test]
+async fn idempotent_requests_are_retried_when_a_kept_alive_connection_drops() {
+    // Answers the first request of each connection; on the second it closes
+    // without answering, as a server whose keep-alive timeout just expired.
+    let addr = common::raw_server(|mut s, _| async move {
+        use tokio::io::AsyncWriteExt;
+        if common::read_request(&mut s).await.is_some() {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+        let _ = common::read_request(&mut s).await;
+    })
+    .await;
+    let rec = Recorded::new(Some(&format!("http://{addr}")));
+    let client = HttpSession::new(&rec.ctx);
+    for _ in 0..10 {
+        let r = client.get("/").send().await;
+        assert_eq!(r.status(), 200, "{:?}", r.error());
+        let r = client.delete("/").send().await;
+        assert_eq!(r.status(), 200, "{:?}", r.error());
+    }
+    assert!(rec.events().iter().all(|e| e.exception.is_none()));
+    // POST is not retried: it may have had an effect (requests does not
+    // retry either).
+    rec.clear();
+    let r = client.post("/").send().await;
+    assert_eq!(
+        r.error(),
+        Some("RemoteDisconnected('Remote end closed connection without response')")
+    );
+    let r = client.post("/").send().await;
+    assert_eq!(r.status(), 200, "{:?}", r.error());
+    assert_eq!(rec.events().len(), 2);
+}
+
+#[tokio::test]
 async fn cookies_are_kept_per_session() {
     let server = hyper_server(|seen| async move {
         let cookie = seen

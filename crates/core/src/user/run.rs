@@ -182,6 +182,13 @@ impl<F: Future> Future for InStep<F> {
     }
 }
 
+/// The message and place of the panic the hook recorded last on this thread.
+fn take_panic() -> (String, String) {
+    LAST_PANIC
+        .with(|p| p.borrow_mut().take())
+        .unwrap_or_else(|| ("panic".to_owned(), String::new()))
+}
+
 /// Panics inside tasks become user errors: record their message and place
 /// instead of printing them; other panics go to the previous hook.
 fn install_panic_hook() {
@@ -228,9 +235,7 @@ impl<U: 'static> Runner<'_, U> {
             }
             Some(Ok(Err(control))) => Step::Control(control),
             Some(Err(_)) => {
-                let (msg, place) = LAST_PANIC
-                    .with(|p| p.borrow_mut().take())
-                    .unwrap_or_else(|| ("panic".to_owned(), String::new()));
+                let (msg, place) = take_panic();
                 Step::Failed(msg, format!("{}.{what}: {place}", self.class.name))
             }
         }
@@ -249,10 +254,10 @@ impl<U: 'static> Runner<'_, U> {
         let msg = match AssertUnwindSafe(in_step(f(user))).catch_unwind().await {
             Ok(Ok(())) | Ok(Err(TaskError::StopUser)) => return,
             Ok(Err(e)) => e.to_string(),
-            Err(_) => LAST_PANIC
-                .with(|p| p.borrow_mut().take())
-                .map(|(m, p)| format!("{m} ({p})"))
-                .unwrap_or_else(|| "panic".to_owned()),
+            Err(_) => {
+                let (msg, place) = take_panic();
+                format!("{msg} ({place})")
+            }
         };
         log::error!("Uncaught exception in on_stop of {owner}: \n{msg}");
     }
@@ -413,9 +418,7 @@ pub(crate) async fn run_user<U: 'static>(
     let mut user = match built {
         Ok(u) => u,
         Err(_) => {
-            let (msg, place) = LAST_PANIC
-                .with(|p| p.borrow_mut().take())
-                .unwrap_or_else(|| ("panic".to_owned(), String::new()));
+            let (msg, place) = take_panic();
             runner.user_error(&msg, &format!("{}.__init__: {place}", class.name));
             ctl.set_finished();
             return;

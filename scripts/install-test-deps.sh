@@ -2,7 +2,8 @@
 # Installs what rocust's tests and benchmarks need on a fresh Debian machine (run as root).
 # Idempotent: every step is skipped when its result is already there.
 #   - wrk (bench/cpu.sh's peer), python3 + venv support
-#   - a venv with real Locust 2.47.0 for the compatibility tests:
+#   - a venv with real Locust 2.47.0 for the compatibility tests (plus pytest and mypy for
+#     the Python package's tests):
 #     $ROCUST_LOCUST_VENV if set, else <repo>/.venv-locust
 set -euo pipefail
 
@@ -51,3 +52,11 @@ else
         || die "$VENV does not have locust $LOCUST_VERSION after pip install"
 fi
 "$VENV/bin/locust" --version >/dev/null 2>&1 || die "$VENV/bin/locust does not run"
+
+# --- Python test tools -----------------------------------------------------------------------
+# The same venv runs the tests of rocust's Python package (it already has gevent through Locust).
+if ! "$VENV/bin/python" -c 'import pytest, mypy, gevent; import importlib.util as u; assert u.find_spec("gevent-stubs")' >/dev/null 2>&1; then
+    log "pip install pytest mypy types-gevent into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check pytest mypy types-gevent \
+        || die "pip install pytest mypy types-gevent into $VENV failed"
+fi

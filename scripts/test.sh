@@ -33,8 +33,11 @@ cargo build --workspace --bins --locked
 step "cargo test"
 cargo test --workspace --locked
 
-# Hook for the Python-side tests, enable when they land:
-# step "pytest"
-# "$ROCUST_LOCUST_VENV/bin/python" -m pytest -q tests/python
+step "mypy --strict python/rocust"
+"$ROCUST_LOCUST_VENV/bin/python" -m mypy --strict python/rocust
+
+# The comparison tests run scenarios under real Locust with this interpreter.
+step "pytest python/tests"
+LOCUST_PYTHON="$ROCUST_LOCUST_VENV/bin/python" "$ROCUST_LOCUST_VENV/bin/python" -m pytest -q python/tests
 
 step "all checks passed"

@@ -1,0 +1,245 @@
+"""Users (``locust.user.users``): one simulated user is one greenlet running ``run``.
+
+HttpUser is declared here with its Locust-visible class attributes and host check,
+but its ``client`` is made by the engine's HTTP client: the engine registers a factory
+with ``set_client_factory`` at start-up. Without one (plain Python, no engine) creating
+an HttpUser raises NotImplementedError saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+import warnings
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from gevent import Greenlet, GreenletExit
+from gevent.pool import Group
+
+from ..exception import StopTest, StopUser
+from .task import (
+    LOCUST_STATE_RUNNING,
+    LOCUST_STATE_STOPPING,
+    LOCUST_STATE_WAITING,
+    DefaultTaskSet,
+    TaskLike,
+    TaskSet,
+    get_tasks_from_base_classes,
+)
+from .wait_time import constant
+
+__all__ = ["HttpUser", "User", "UserMeta", "set_client_factory"]
+
+logger = logging.getLogger("locust.user.users")
+
+#: Makes the ``client`` of a new user; keyed by the user kind ("HttpUser", "FastHttpUser").
+ClientFactory = Callable[[Any], Any]
+_client_factories: Dict[str, ClientFactory] = {}
+
+NO_HOST_MESSAGE = (
+    "You must specify the base host. Either in the host attribute in the User class, or on the command line "
+    "using the --host option."
+)
+
+
+def set_client_factory(kind: str, factory: Optional[ClientFactory]) -> None:
+    """Registers (or with None removes) the engine's client factory for ``kind``.
+
+    The factory gets the new user (environment, host and class attributes are set)
+    and returns the object that becomes ``user.client``.
+    """
+    if factory is None:
+        _client_factories.pop(kind, None)
+    else:
+        _client_factories[kind] = factory
+
+
+def make_client(kind: str, user: Any) -> Any:
+    """The client for ``user`` from the registered factory, or a clear error."""
+    factory = _client_factories.get(kind)
+    if factory is None:
+        raise NotImplementedError(
+            f"{kind}.client is not available: the HTTP client comes from the engine. "
+            "Run the locustfile with `rocust -f locustfile.py` (or register a client factory)."
+        )
+    return factory(user)
+
+
+def _warn_deprecated_task_set(class_dict: Dict[str, Any]) -> None:
+    task_set = class_dict.get("task_set")
+    if task_set is None:
+        return
+    if isinstance(task_set, type) and issubclass(task_set, TaskSet) and not hasattr(task_set, "locust_task_weight"):
+        warnings.warn(  # noqa: B028 (Locust warns at the default stack level)
+            "Usage of User.task_set is deprecated since version 1.0. Set the tasks attribute instead "
+            f"(tasks = [{task_set.__name__}])",
+            DeprecationWarning,
+        )
+
+
+class UserMeta(type):
+    """Builds ``tasks`` like TaskSetMeta and makes every class concrete
+    (``abstract = False``) unless its own body says ``abstract = True``."""
+
+    def __new__(mcs, classname: str, bases: Tuple[type, ...], class_dict: Dict[str, Any]) -> "UserMeta":
+        class_dict["tasks"] = get_tasks_from_base_classes(bases, class_dict)
+        if not class_dict.get("abstract"):
+            class_dict["abstract"] = False
+        _warn_deprecated_task_set(class_dict)
+        return type.__new__(mcs, classname, bases, class_dict)
+
+
+class User(metaclass=UserMeta):
+    """A simulated user: runs on_start, then its tasks with waits in between, and
+    on_stop when it is stopped or killed.
+
+    The class attributes are what the runner reads: ``weight`` (relative share of the
+    users), ``fixed_count`` (exactly this many, spawned first, weight ignored),
+    ``host``, ``wait_time`` and ``abstract`` (never spawned; for base classes).
+    """
+
+    host: Optional[str] = None
+    """Base URL of the system under test, e.g. http://127.0.0.1:8080."""
+
+    min_wait: Optional[float] = None
+    max_wait: Optional[float] = None
+    wait_function: Optional[Callable[..., Any]] = None
+
+    wait_time: Optional[Callable[..., float]] = constant(0)
+    """Seconds between tasks, e.g. ``between(1, 3)``; TaskSets may override it."""
+
+    tasks: List[TaskLike] = []
+    """The tasks, weighted by repetition; see ``@task`` and TaskSet.tasks."""
+
+    weight: float = 1
+    """Relative chance of this class when users are spawned."""
+
+    fixed_count: int = 0
+    """When above 0: spawn exactly this many users of the class, before weighted ones."""
+
+    abstract: bool = True
+    """True for base classes that must not be spawned themselves."""
+
+    client: Any
+    """Set by user types that have one (HttpUser, FastHttpUser); plain Users have none."""
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__()
+        self.environment = environment
+        """The Environment this user runs in."""
+        self._state: Optional[str] = None
+        self._greenlet: Optional[Greenlet[Any, Any]] = None
+        self._group: Group
+        self._taskset_instance: Optional[TaskSet] = None
+        # Bookkeeping for a constant_pacing wait_time defined on the user.
+        self._cp_last_run: float = time.perf_counter()
+        self._cp_last_wait_time: float = 0
+
+    def on_start(self) -> None:
+        """Runs once when the user starts, before its first task."""
+
+    def on_stop(self) -> None:
+        """Runs once when the user is stopped or killed (not after an on_start error)."""
+
+    def run(self) -> None:
+        """The user's life. Not meant to be overridden.
+
+        An exception in on_start other than StopUser/StopTest fires ``user_error`` and
+        ends the user without on_stop (the greenlet dies with it); StopUser, StopTest
+        and a kill end it after on_stop.
+        """
+        self._state = LOCUST_STATE_RUNNING
+        self._taskset_instance = DefaultTaskSet(self)
+        try:
+            try:
+                self.on_start()
+            except Exception as e:
+                # The task loop logs task errors; on_start runs before it, so log here.
+                logger.error("%s\n%s", e, traceback.format_exc())
+                if not isinstance(e, (StopUser, StopTest)):
+                    self.environment.events.user_error.fire(user_instance=self, exception=e, tb=e.__traceback__)
+                raise
+            self._taskset_instance.run()
+        except (GreenletExit, StopUser, StopTest):
+            self.on_stop()
+
+    def wait(self) -> None:
+        """Sleeps for the current wait time, as between tasks; a graceful stop may end
+        the user during this sleep (use gevent.sleep to avoid that)."""
+        assert self._taskset_instance is not None, "wait() is only available while the user runs"
+        self._taskset_instance.wait()
+
+    def start(self, group: Group) -> Greenlet[Any, Any]:
+        """Runs the user in a new greenlet of ``group``; the greenlet's first argument is
+        the user, which is how runners find the user of a greenlet."""
+
+        def run_user(user: "User") -> None:
+            user.run()
+
+        self._greenlet = group.spawn(run_user, self)
+        self._group = group
+        return self._greenlet
+
+    def stop(self, force: bool = False) -> bool:
+        """Stops the user: killed at once (on_stop still runs) when ``force`` or when it
+        is waiting between tasks or has not started; otherwise marked "stopping" so it
+        ends after the current task. Returns whether it was killed now."""
+        if force or self._state in (None, LOCUST_STATE_WAITING):
+            assert self._greenlet is not None, "stop() before start()"
+            self._group.killone(self._greenlet)
+            return True
+        if self._state == LOCUST_STATE_RUNNING:
+            self._state = LOCUST_STATE_STOPPING
+            return False
+        raise Exception(f"Tried to stop User in an unexpected state: {self._state}. This should never happen.")
+
+    @property
+    def group(self) -> Group:
+        """The gevent Group the user's greenlet belongs to."""
+        return self._group
+
+    @property
+    def greenlet(self) -> Optional[Greenlet[Any, Any]]:
+        """The greenlet running this user (None before ``start``)."""
+        return self._greenlet
+
+    def context(self) -> Dict[str, Any]:
+        """Extra entries for the ``context`` of this user's request events; override
+        it to tag requests (e.g. with a user id)."""
+        return {}
+
+    @classmethod
+    def json(cls) -> Dict[str, Any]:
+        """The class as the web UI lists it."""
+        return {
+            "host": cls.host,
+            "weight": cls.weight,
+            "fixed_count": cls.fixed_count,
+            "tasks": [t.__name__ for t in cls.tasks],
+        }
+
+    @classmethod
+    def fullname(cls) -> str:
+        """Module path and qualified name, e.g. ``my_module.MyUser``."""
+        parts = (cls.__module__ + "." + cls.__qualname__).split(".")
+        return ".".join(p for p in parts if p != "<locals>")
+
+
+class HttpUser(User):
+    """A user with an HTTP ``client`` (requests.Session-like, cookies kept per user).
+
+    Without a host (class attribute or ``--host``) creating one raises StopTest, which
+    stops the whole test with Locust's message.
+    """
+
+    abstract: bool = True
+
+    pool_manager: Any = None
+    """Locust shares urllib3 pools through this; accepted and ignored by rocust."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.host is None:
+            raise StopTest(NO_HOST_MESSAGE)
+        self.client: Any = make_client("HttpUser", self)

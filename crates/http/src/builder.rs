@@ -1,6 +1,7 @@
 //! The request builder returned by `session.get(url)` and friends.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -85,20 +86,18 @@ impl<'a> RequestBuilder<'a, Recorded> {
     /// Sends the request, follows redirects, reads the whole body and
     /// records the request once. Never fails: a failed request is a
     /// [`Response`] with status 0 and [`Response::error`] set.
-    pub async fn send(self) -> Response {
-        let session = self.session;
-        let (info, response) = session.execute(self).await;
-        session.record(&info, &response, response.error.as_deref());
-        response
+    pub fn send(self) -> impl Future<Output = Response> + Send + 'a {
+        self.session.execute(self, |session, info, response| {
+            session.record(&info, &response, response.error.as_deref());
+            response
+        })
     }
 }
 
 impl<'a> RequestBuilder<'a, Caught> {
     /// Sends the request; it is recorded when the returned value is dropped.
-    pub async fn send(self) -> CatchResponse<'a> {
-        let session = self.session;
-        let (info, response) = session.execute(self).await;
-        CatchResponse::new(session, info, response)
+    pub fn send(self) -> impl Future<Output = CatchResponse<'a>> + Send + 'a {
+        self.session.execute(self, CatchResponse::new)
     }
 }
 

@@ -20,8 +20,10 @@
 //! ```
 
 mod builder;
+mod connect;
 mod decode;
 mod failure;
+mod h1;
 mod response;
 mod session;
 mod target;

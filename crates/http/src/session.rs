@@ -1,6 +1,7 @@
 //! `HttpSession`: one per user, like Locust's `HttpUser.client`.
 
 use std::borrow::Cow;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -16,11 +17,12 @@ use http_body_util::Full;
 use rocust_core::user::{RequestRecord, UserContext};
 
 use crate::builder::RequestBuilder;
+use crate::connect::ConnectOptions;
 use crate::decode::decode_body;
 use crate::failure::{http_error_text, Failure};
 use crate::response::{Redirect, Response};
 use crate::target::{basic_auth_value, Base, Target};
-use crate::transport::{Body, ConnectOptions, Pool, RawResponse};
+use crate::transport::{Body, Pool, RawResponse, Timing};
 
 const DEFAULT_USER_AGENT: &str = concat!("rocust/", env!("CARGO_PKG_VERSION"));
 /// requests' default `max_redirects`.
@@ -57,8 +59,9 @@ pub struct HttpSession {
     pool: Pool,
     /// Recently used URLs, resolved: tasks repeat the same few URLs.
     targets: Mutex<TargetCache>,
-    /// Default headers for the base origin, built once and cloned per request.
-    template: Mutex<Option<HeaderMap>>,
+    /// Default headers for the base origin, built once and cloned per
+    /// request; identical ones are shared between sessions (see `shared`).
+    template: Mutex<Option<Arc<HeaderMap>>>,
     jar: Mutex<CookieStore>,
     /// Lets requests skip the jar entirely while it is empty.
     has_cookies: AtomicBool,
@@ -81,6 +84,8 @@ struct TargetCache {
 impl TargetCache {
     fn insert(&mut self, entry: CachedTarget) {
         if self.entries.len() < TARGET_CACHE_SIZE {
+            // Most tasks use one or two URLs: grow one entry at a time.
+            self.entries.reserve_exact(1);
             self.entries.push(entry);
         } else {
             self.entries[self.next] = entry;
@@ -114,13 +119,26 @@ impl ReportInfo<'_> {
 }
 
 /// Request pieces that stay the same across redirect hops (unless dropped).
-struct HopParts<'b> {
-    headers: &'b HeaderMap,
+struct HopParts {
+    headers: HeaderMap,
     body: Option<Bytes>,
     content_type: Option<HeaderValue>,
-    auth: Option<&'b HeaderValue>,
+    auth: Option<HeaderValue>,
     strip_auth: bool,
     body_dropped: bool,
+}
+
+/// A running request: where the current hop goes and how. Built before the
+/// future first runs and used in place by it (moving it into the future's
+/// body would store it twice).
+struct Hop {
+    target: Target,
+    method: Method,
+    parts: HopParts,
+    allow_redirects: bool,
+    opts: ConnectOptions,
+    timing: Timing,
+    history: Vec<Redirect>,
 }
 
 impl HttpSession {
@@ -295,7 +313,7 @@ impl HttpSession {
 
     fn template(&self) -> HeaderMap {
         let mut t = self.template.lock().unwrap_or_else(|e| e.into_inner());
-        t.get_or_insert_with(|| self.build_template()).clone()
+        HeaderMap::clone(t.get_or_insert_with(|| shared(self.build_template())))
     }
 
     /// Resolves a request's URL. Borrowed URLs without query parameters
@@ -383,11 +401,14 @@ impl HttpSession {
         });
     }
 
-    /// Runs the request through every redirect hop; never fails.
-    pub(crate) async fn execute<'a, M>(
+    /// Prepares the request now (URL, headers) and returns the future that
+    /// runs it through every redirect hop; never fails. `done` makes what
+    /// `send` returns from the outcome.
+    pub(crate) fn execute<'a, M, R: 'a>(
         &'a self,
         b: RequestBuilder<'a, M>,
-    ) -> (ReportInfo<'a>, Response) {
+        done: fn(&'a HttpSession, ReportInfo<'a>, Response) -> R,
+    ) -> impl Future<Output = R> + Send + 'a {
         let start = Instant::now();
         let start_time = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -407,14 +428,49 @@ impl HttpSession {
             error,
             ..
         } = b;
-        let allow_redirects =
-            allow_redirects.unwrap_or(method != Method::HEAD && self.allow_redirects);
         let resolved = match error {
             Some(text) => Err(Failure::Text(text)),
             None => self.resolve(&url, matches!(url, Cow::Borrowed(_)), query.as_deref()),
         };
-        let first = match resolved {
-            Ok(t) => t,
+        let (info, mut plan) = match resolved {
+            Ok(target) => {
+                let info = ReportInfo {
+                    method: method.clone(),
+                    explicit_name: name,
+                    url: target.full.clone(),
+                    path_start: target.path_start,
+                    start_time,
+                };
+                let connect_timeout = match (timeout, self.connect_timeout) {
+                    (Some(a), Some(c)) => Some(a.min(c)),
+                    (a, c) => a.or(c),
+                };
+                let hop = Hop {
+                    allow_redirects: allow_redirects
+                        .unwrap_or(method != Method::HEAD && self.allow_redirects),
+                    target,
+                    method,
+                    parts: HopParts {
+                        headers,
+                        body,
+                        content_type,
+                        auth,
+                        strip_auth: false,
+                        body_dropped: false,
+                    },
+                    opts: ConnectOptions {
+                        verify: self.verify,
+                        http2: self.http2,
+                        connect_timeout,
+                    },
+                    timing: Timing {
+                        read_timeout: timeout.or(self.timeout),
+                        started: start,
+                    },
+                    history: Vec::new(),
+                };
+                (info, Ok(hop))
+            }
             Err(f) => {
                 let info = ReportInfo {
                     method,
@@ -423,98 +479,73 @@ impl HttpSession {
                     path_start: 0,
                     start_time,
                 };
-                let response = failed(&info, f, start.elapsed());
-                return (info, response);
+                (info, Err(f))
             }
         };
-        let info = ReportInfo {
-            method: method.clone(),
-            explicit_name: name,
-            url: first.full.clone(),
-            path_start: first.path_start,
-            start_time,
-        };
-        let parts = HopParts {
-            headers: &headers,
-            body,
-            content_type,
-            auth: auth.as_ref(),
-            strip_auth: false,
-            body_dropped: false,
-        };
-        let read_timeout = timeout.or(self.timeout);
-        let connect_timeout = match (timeout, self.connect_timeout) {
-            (Some(a), Some(c)) => Some(a.min(c)),
-            (a, c) => a.or(c),
-        };
-        let opts = ConnectOptions {
-            verify: self.verify,
-            http2: self.http2,
-            connect_timeout,
-        };
-        let outcome = self
-            .follow(first, method, parts, allow_redirects, opts, read_timeout)
-            .await;
-        let response = match outcome {
-            Ok((raw, last, history)) => self.finish(&info, raw, last, history, start),
-            Err(f) => failed(&info, f, start.elapsed()),
-        };
-        (info, response)
+        async move {
+            let response = match &mut plan {
+                Ok(hop) => match self.follow(hop).await {
+                    Ok(raw) => self.finish(&info, raw, hop, start),
+                    Err(f) => failed(&info, f, start.elapsed()),
+                },
+                Err(f) => failed(
+                    &info,
+                    std::mem::replace(f, Failure::Text(String::new())),
+                    start.elapsed(),
+                ),
+            };
+            done(self, info, response)
+        }
     }
 
-    async fn follow(
-        &self,
-        first: Target,
-        mut method: Method,
-        mut parts: HopParts<'_>,
-        allow_redirects: bool,
-        opts: ConnectOptions,
-        read_timeout: Option<Duration>,
-    ) -> Result<(RawResponse, Target, Vec<Redirect>), Failure> {
-        let mut target = first;
-        let mut history = Vec::new();
+    async fn follow(&self, hop: &mut Hop) -> Result<RawResponse, Failure> {
         loop {
             let raw = self
                 .pool
-                .exchange(&target, &method, opts, read_timeout, |h2| {
-                    self.build_request(&target, &method, &parts, h2)
+                .exchange(&hop.target, &hop.method, hop.opts, hop.timing, |h2| {
+                    self.build_request(&hop.target, &hop.method, &hop.parts, h2)
                 })
                 .await?;
             if raw.head.headers.contains_key(SET_COOKIE) {
-                self.store_cookies(&target, &raw.head.headers);
+                self.store_cookies(&hop.target, &raw.head.headers);
             }
             let status = raw.head.status.as_u16();
             let location = match raw.head.headers.get(LOCATION) {
-                Some(loc) if allow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308) => {
+                Some(loc)
+                    if hop.allow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308) =>
+                {
                     loc
                 }
-                _ => return Ok((raw, target, history)),
+                _ => return Ok(raw),
             };
-            if history.len() >= self.max_redirects {
+            if hop.history.len() >= self.max_redirects {
                 return Err(Failure::TooManyRedirects(self.max_redirects));
             }
-            let next = next_hop(&target, location, &self.base)?;
-            history.push(Redirect {
-                url: target.as_str().to_owned(),
+            let next = next_hop(&hop.target, location, &self.base)?;
+            hop.history.push(Redirect {
+                url: hop.target.as_str().to_owned(),
                 status,
             });
             let to_get = match status {
-                302 | 303 => method != Method::HEAD,
-                301 => method == Method::POST,
+                302 | 303 => hop.method != Method::HEAD,
+                301 => hop.method == Method::POST,
                 _ => false,
             };
             if to_get {
-                method = Method::GET;
+                hop.method = Method::GET;
             }
+            let parts = &mut hop.parts;
             if status != 307 && status != 308 {
                 parts.body = None;
                 parts.content_type = None;
                 parts.body_dropped = true;
             }
-            if next.origin.host != target.origin.host || (target.origin.tls && !next.origin.tls) {
+            if next.origin.host != hop.target.origin.host
+                || (hop.target.origin.tls && !next.origin.tls)
+            {
                 parts.strip_auth = true;
             }
-            target = next;
+            hop.target = next;
         }
     }
 
@@ -522,8 +553,7 @@ impl HttpSession {
         &self,
         info: &ReportInfo<'_>,
         raw: RawResponse,
-        last: Target,
-        history: Vec<Redirect>,
+        hop: &mut Hop,
         start: Instant,
     ) -> Response {
         let RawResponse { head, body } = raw;
@@ -543,9 +573,9 @@ impl HttpSession {
             reason,
             version: head.version,
             headers: head.headers,
-            url: last.full,
+            url: hop.target.full.clone(),
             body,
-            history,
+            history: std::mem::take(&mut hop.history),
             elapsed,
             error,
         }
@@ -555,7 +585,7 @@ impl HttpSession {
         &self,
         target: &Target,
         method: &Method,
-        parts: &HopParts<'_>,
+        parts: &HopParts,
         h2: bool,
     ) -> Result<Request<Body>, Failure> {
         let mut h = self.template();
@@ -572,11 +602,11 @@ impl HttpSession {
             }
         }
         if !parts.headers.is_empty() {
-            layer_headers(&mut h, parts.headers, parts.body_dropped);
+            layer_headers(&mut h, &parts.headers, parts.body_dropped);
         }
         if parts.strip_auth {
             h.remove(AUTHORIZATION);
-        } else if let Some(auth) = parts.auth {
+        } else if let Some(auth) = &parts.auth {
             if !parts.headers.contains_key(AUTHORIZATION) {
                 h.insert(AUTHORIZATION, auth.clone());
             }
@@ -662,6 +692,22 @@ impl std::fmt::Debug for HttpSession {
             .field("allow_redirects", &self.allow_redirects)
             .finish_non_exhaustive()
     }
+}
+
+/// Templates are the same for every user of a class (same host, same
+/// defaults): one copy serves them all instead of one per user.
+fn shared(template: HeaderMap) -> Arc<HeaderMap> {
+    const KEPT: usize = 32;
+    static TEMPLATES: Mutex<Vec<Arc<HeaderMap>>> = Mutex::new(Vec::new());
+    let mut kept = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = kept.iter().find(|t| ***t == template) {
+        return t.clone();
+    }
+    let t = Arc::new(template);
+    if kept.len() < KEPT {
+        kept.push(t.clone());
+    }
+    t
 }
 
 /// Puts every header of `layer` into `h`, replacing values of the same name.

@@ -1,24 +1,29 @@
-//! Connections: per-origin keep-alive pool, connecting (TCP, TLS, ALPN) and
-//! one request/response exchange with the whole body read.
+//! Connections: per-origin keep-alive pool and one request/response exchange
+//! with the whole body read.
+//!
+//! HTTP/1.1 connections are driven inside the request's task and kept idle
+//! as bare sockets, or with hyper's state when reused back to back (see
+//! `h1`); HTTP/2 keeps one multiplexed connection per origin, driven by a
+//! spawned task.
 
-use std::net::{IpAddr, SocketAddr};
+use std::future::{poll_fn, Future};
+use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http::header::CONTENT_LENGTH;
 use http::{Method, Request, Response};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::client::conn::{http1, http2};
+use http_body_util::Full;
+use hyper::body::{Body as _, Incoming};
+use hyper::client::conn::{http2, TrySendError};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 
-use crate::failure::{gaierror_repr, Failure};
+use crate::connect::{connect, ConnectOptions};
+use crate::failure::Failure;
+use crate::h1::{self, Idle};
 use crate::target::{Origin, Target};
-use crate::tls;
 
 pub(crate) type Body = Full<Bytes>;
 
@@ -31,30 +36,25 @@ pub(crate) struct RawResponse {
     pub body: Bytes,
 }
 
-enum Sender {
-    H1(http1::SendRequest<Body>),
-    H2(http2::SendRequest<Body>),
+/// A request's time limit, and when it started.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    /// Limit on waiting for each hop's whole response.
+    pub read_timeout: Option<Duration>,
+    pub started: Instant,
 }
 
-impl Sender {
-    fn is_h2(&self) -> bool {
-        matches!(self, Sender::H2(_))
-    }
+/// A connection ready for one request.
+enum Conn {
+    H1(Idle),
+    H2(http2::SendRequest<Body>),
 }
 
 struct OriginPool {
     origin: Arc<Origin>,
-    h1: Vec<http1::SendRequest<Body>>,
+    h1: Vec<Idle>,
     /// One multiplexed connection serves every request to the origin.
     h2: Option<http2::SendRequest<Body>>,
-}
-
-/// What a connection is set up with.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ConnectOptions {
-    pub verify: bool,
-    pub http2: bool,
-    pub connect_timeout: Option<Duration>,
 }
 
 /// A session's connections, keyed by origin.
@@ -80,6 +80,9 @@ impl Pool {
         let idx = match idx {
             Some(i) => i,
             None => {
+                // Sessions mostly talk to one origin over one connection:
+                // grow these one entry at a time.
+                pools.reserve_exact(1);
                 pools.push(OriginPool {
                     origin: origin.clone(),
                     h1: Vec::new(),
@@ -91,8 +94,10 @@ impl Pool {
         f(&mut pools[idx])
     }
 
-    /// An idle connection that is still open and ready, if any.
-    async fn take_idle(&self, origin: &Arc<Origin>) -> Option<Sender> {
+    /// An idle connection, if any (the most recently used first). A socket
+    /// the server closed meanwhile is usually noticed by hyper before the
+    /// request is written, which makes the request `NotSent` (see `exchange`).
+    async fn take_idle(&self, origin: &Arc<Origin>) -> Option<Conn> {
         loop {
             let (h1, h2) = self.with_origin(origin, |p| {
                 if let Some(h2) = &p.h2 {
@@ -105,95 +110,115 @@ impl Pool {
             });
             if let Some(mut h2) = h2 {
                 if h2.ready().await.is_ok() {
-                    return Some(Sender::H2(h2));
+                    return Some(Conn::H2(h2));
                 }
                 continue;
             }
-            let mut h1 = h1?;
-            if h1.is_closed() {
-                continue;
-            }
-            if h1.is_ready() || h1.ready().await.is_ok() {
-                return Some(Sender::H1(h1));
-            }
+            return h1.map(Conn::H1);
         }
     }
 
-    fn put_back(&self, origin: &Arc<Origin>, sender: Sender) {
-        match sender {
-            Sender::H1(s) => {
-                if s.is_closed() {
-                    return;
-                }
-                self.with_origin(origin, |p| {
-                    if p.h1.len() < MAX_IDLE_PER_ORIGIN {
-                        p.h1.push(s);
-                    }
-                });
+    fn put_back_h1(&self, origin: &Arc<Origin>, idle: Idle) {
+        self.with_origin(origin, |p| {
+            if p.h1.len() < MAX_IDLE_PER_ORIGIN {
+                p.h1.reserve_exact(1);
+                p.h1.push(idle);
             }
-            Sender::H2(s) => self.with_origin(origin, |p| {
-                if p.h2.is_none() && !s.is_closed() {
-                    p.h2 = Some(s);
-                }
-            }),
-        }
+        });
+    }
+
+    fn put_back_h2(&self, origin: &Arc<Origin>, sender: http2::SendRequest<Body>) {
+        self.with_origin(origin, |p| {
+            if p.h2.is_none() && !sender.is_closed() {
+                p.h2 = Some(sender);
+            }
+        });
     }
 
     /// Sends one request built by `build` (told whether the connection is
     /// HTTP/2) and reads the whole response. A reused connection that turns
-    /// out to be closed is replaced transparently, once.
+    /// out to be closed is replaced transparently, once: always when the
+    /// request was not written, and for idempotent methods when the server
+    /// closed it without answering.
     pub async fn exchange(
         &self,
         target: &Target,
         method: &Method,
         opts: ConnectOptions,
-        read_timeout: Option<Duration>,
+        timing: Timing,
         build: impl Fn(bool) -> Result<Request<Body>, Failure>,
     ) -> Result<RawResponse, Failure> {
+        let Timing {
+            read_timeout,
+            started,
+        } = timing;
         let origin = &target.origin;
         let mut retried = false;
-        let mut pending: Option<Request<Body>> = None;
+        let mut pending: Option<Box<Request<Body>>> = None;
+        // The HTTP/1 exchange lives here, unboxed; HTTP/2 ones are boxed.
+        let mut h1_run = pin!(None);
         loop {
-            let (mut sender, reused) = match self.take_idle(origin).await {
-                Some(s) => (s, true),
+            let (conn, reused) = match self.take_idle(origin).await {
+                Some(c) => (c, true),
                 // Boxed: connecting (TLS, HTTP/2 handshakes) has a large
                 // future that the hot path would otherwise copy around.
-                None => (Box::pin(connect(origin, opts)).await?, false),
+                None => (Box::pin(open(origin, opts)).await?, false),
             };
-            if let Sender::H2(h2) = &sender {
+            let h2 = matches!(conn, Conn::H2(_));
+            if let Conn::H2(s) = &conn {
                 if !reused {
-                    self.put_back(origin, Sender::H2(h2.clone()));
+                    self.put_back_h2(origin, s.clone());
                 }
             }
             let req = match pending.take() {
-                Some(r) => r,
-                None => build(sender.is_h2())?,
+                Some(r) => *r,
+                None => build(h2)?,
             };
-            let outcome = match read_timeout {
-                None => send_and_read(&mut sender, req).await,
-                Some(t) => match tokio::time::timeout(t, send_and_read(&mut sender, req)).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        return Err(Failure::ReadTimeout {
-                            tls: origin.tls,
-                            host: origin.host.to_string(),
-                            port: origin.port,
-                            timeout: t,
-                        })
-                    }
-                },
+            let mut h2_run = None;
+            match conn {
+                Conn::H1(idle) => h1_run.set(Some(h1::exchange(idle, req, started))),
+                Conn::H2(sender) => h2_run = Some(Box::pin(send_and_read_h2(sender, req))),
+            }
+            // The deadline is polled beside the exchange rather than wrapping
+            // it, so the exchange's state is not stored twice.
+            let mut deadline = read_timeout.map(|t| Box::pin(tokio::time::sleep(t)));
+            let outcome = poll_fn(|cx| {
+                let run = match (h1_run.as_mut().as_pin_mut(), h2_run.as_mut()) {
+                    (Some(f), _) => f.poll(cx).map(|(outcome, idle)| {
+                        if let Some(i) = idle {
+                            self.put_back_h1(origin, i);
+                        }
+                        outcome
+                    }),
+                    (None, Some(f)) => f.as_mut().poll(cx),
+                    (None, None) => Poll::Ready(Err(Exchange::Body(Failure::Text(
+                        "ConnectionError('no connection to send on')".into(),
+                    )))),
+                };
+                if let Poll::Ready(r) = run {
+                    return Poll::Ready(Some(r));
+                }
+                match deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
+                    Some(Poll::Ready(())) => Poll::Ready(None),
+                    _ => Poll::Pending,
+                }
+            })
+            .await;
+            h1_run.set(None);
+            let Some(outcome) = outcome else {
+                return Err(Failure::ReadTimeout {
+                    tls: origin.tls,
+                    host: origin.host.to_string(),
+                    port: origin.port,
+                    timeout: read_timeout.unwrap_or_default(),
+                });
             };
             match outcome {
-                Ok(raw) => {
-                    if !sender.is_h2() {
-                        self.put_back(origin, sender);
-                    }
-                    return Ok(raw);
-                }
+                Ok(raw) => return Ok(raw),
                 Err(Exchange::NotSent(req, err)) => {
                     if reused && !retried {
                         retried = true;
-                        pending = Some(*req);
+                        pending = Some(req);
                         continue;
                     }
                     return Err(Failure::Head(err));
@@ -211,48 +236,60 @@ impl Pool {
     }
 }
 
-enum Exchange {
+pub(crate) enum Exchange {
     /// The connection refused the request before writing it.
     NotSent(Box<Request<Body>>, hyper::Error),
     Head(hyper::Error),
     Body(Failure),
 }
 
-async fn send_and_read(sender: &mut Sender, req: Request<Body>) -> Result<RawResponse, Exchange> {
-    let resp: Response<Incoming> = match sender {
-        Sender::H1(s) => s.try_send_request(req).await.map_err(|mut e| {
-            let req = e.take_message();
-            match req {
-                Some(r) => Exchange::NotSent(Box::new(r), e.into_error()),
-                None => Exchange::Head(e.into_error()),
-            }
-        })?,
-        Sender::H2(s) => s.try_send_request(req).await.map_err(|mut e| {
-            let req = e.take_message();
-            match req {
-                Some(r) => Exchange::NotSent(Box::new(r), e.into_error()),
-                None => Exchange::Head(e.into_error()),
-            }
-        })?,
-    };
+impl Exchange {
+    pub(crate) fn from_try_send(mut e: TrySendError<Request<Body>>) -> Exchange {
+        match e.take_message() {
+            Some(r) => Exchange::NotSent(Box::new(r), e.into_error()),
+            None => Exchange::Head(e.into_error()),
+        }
+    }
+}
+
+async fn send_and_read_h2(
+    mut sender: http2::SendRequest<Body>,
+    req: Request<Body>,
+) -> Result<RawResponse, Exchange> {
+    let resp: Response<Incoming> = sender
+        .try_send_request(req)
+        .await
+        .map_err(Exchange::from_try_send)?;
     let (head, mut body) = resp.into_parts();
-    let expected = head
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let body = read_body(&mut body, expected)
+    let expected = content_length(&head);
+    let body = read_body(&mut body, expected, |b, cx| Pin::new(b).poll_frame(cx))
         .await
         .map_err(Exchange::Body)?;
     Ok(RawResponse { head, body })
 }
 
+pub(crate) fn content_length(head: &http::response::Parts) -> Option<u64> {
+    head.headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+pub(crate) type Frame = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>;
+
 /// Reads the whole body; a single chunk is kept without copying.
-async fn read_body(body: &mut Incoming, expected: Option<u64>) -> Result<Bytes, Failure> {
+/// `poll_frame` polls the body (and whatever feeds it).
+pub(crate) async fn read_body(
+    body: &mut Incoming,
+    expected: Option<u64>,
+    mut poll_frame: impl FnMut(&mut Incoming, &mut Context<'_>) -> Poll<Frame>,
+) -> Result<Bytes, Failure> {
     let mut first: Option<Bytes> = None;
     let mut rest: Option<BytesMut> = None;
     let mut read: u64 = 0;
-    while let Some(frame) = body.frame().await {
+    loop {
+        let frame = poll_fn(|cx| poll_frame(body, cx)).await;
+        let Some(frame) = frame else { break };
         let frame = frame.map_err(|error| Failure::Body {
             error,
             read,
@@ -308,90 +345,18 @@ fn closed_before_answer(e: &hyper::Error) -> bool {
     false
 }
 
-async fn connect(origin: &Origin, opts: ConnectOptions) -> Result<Sender, Failure> {
-    match opts.connect_timeout {
-        None => connect_inner(origin, opts).await,
-        Some(t) => tokio::time::timeout(t, connect_inner(origin, opts))
-            .await
-            .unwrap_or_else(|_| {
-                Err(Failure::ConnectTimeout {
-                    host: origin.host.to_string(),
-                    timeout: t,
-                })
-            }),
+/// A new connection; HTTP/2 when TLS negotiated it.
+async fn open(origin: &Origin, opts: ConnectOptions) -> Result<Conn, Failure> {
+    let socket = connect(origin, opts).await?;
+    if !socket.is_h2() {
+        return Ok(Conn::H1(Idle::new(socket)));
     }
-}
-
-async fn connect_inner(origin: &Origin, opts: ConnectOptions) -> Result<Sender, Failure> {
-    let addrs: Vec<SocketAddr> = match origin.host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, origin.port)],
-        Err(_) => tokio::net::lookup_host((&*origin.host, origin.port))
-            .await
-            .map_err(Failure::Connect)?
-            .collect(),
-    };
-    let mut last_err = None;
-    let mut stream = None;
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last_err = Some(e),
-        }
-    }
-    let stream = match (stream, last_err) {
-        (Some(s), _) => s,
-        (None, Some(e)) => return Err(Failure::Connect(e)),
-        (None, None) => {
-            return Err(Failure::Text(gaierror_repr(
-                "No address associated with hostname",
-            )))
-        }
-    };
-    // Small requests must not wait for Nagle's algorithm.
-    let _ = stream.set_nodelay(true);
-    if !origin.tls {
-        return handshake(stream, false).await;
-    }
-    let config = tls::client_config(opts.verify, opts.http2).map_err(Failure::Text)?;
-    let name = ServerName::try_from(origin.host.to_string()).map_err(|e| {
-        Failure::Text(format!(
-            "InvalidURL({})",
-            crate::failure::py_repr(&format!("invalid TLS server name: {e}"))
-        ))
-    })?;
-    let tls = tokio_rustls::TlsConnector::from(config)
-        .connect(name, stream)
+    let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+        .handshake::<_, Body>(TokioIo::new(socket))
         .await
-        .map_err(Failure::Tls)?;
-    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-    handshake(tls, h2).await
-}
-
-async fn handshake<S>(io: S, h2: bool) -> Result<Sender, Failure>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let io = TokioIo::new(io);
-    if h2 {
-        let (sender, conn) = http2::Builder::new(TokioExecutor::new())
-            .handshake::<_, Body>(io)
-            .await
-            .map_err(Failure::Head)?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Sender::H2(sender))
-    } else {
-        let (sender, conn) = http1::Builder::new()
-            .handshake::<_, Body>(io)
-            .await
-            .map_err(Failure::Head)?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Sender::H1(sender))
-    }
+        .map_err(Failure::Head)?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(Conn::H2(sender))
 }

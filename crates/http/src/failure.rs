@@ -4,6 +4,8 @@
 //! exception raised by requests/urllib3), so failure tables read the same and
 //! group the same way.
 
+/// Python's `repr()` of a `str`, so error texts match Locust's byte for byte.
+pub(crate) use rocust_core::stats::pyfmt::python_repr_str as py_repr;
 use std::error::Error as StdError;
 use std::fmt::Write as _;
 use std::io;
@@ -278,38 +280,6 @@ fn body_error_repr(e: &hyper::Error, read: u64, expected: Option<u64>) -> String
         "ChunkedEncodingError(ProtocolError({}, {cause}))",
         py_repr(&msg)
     )
-}
-
-/// Python's `repr()` of a `str`, so error texts match Locust's byte for byte.
-pub(crate) fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (0x80..0xa0).contains(&(c as u32)) => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]

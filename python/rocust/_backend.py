@@ -66,8 +66,16 @@ class UserGroupController:
     order; the engine's native backend stops the newest, and so does this).
     """
 
-    def __init__(self, environment: Environment, user_classes: Iterable[Type[User]]) -> None:
+    def __init__(
+        self,
+        environment: Environment,
+        user_classes: Iterable[Type[User]],
+        on_count: Optional[Callable[[str, int], None]] = None,
+    ) -> None:
         self.environment = environment
+        self._on_count = on_count
+        """Told (class name, live users) whenever a class's count changes (the engine
+        mirrors the counts for its runner)."""
         self.user_classes: List[Type[User]] = list(user_classes)
         if not environment.user_classes:
             environment.user_classes = list(self.user_classes)
@@ -136,16 +144,20 @@ class UserGroupController:
             user_class.host = self.environment.host
         alive = self._alive[class_name]
         started: List[User] = []
-        for _ in range(count):
-            user = user_class(self.environment)
-            assert hasattr(user, "environment"), (
-                f"Attribute 'environment' is missing on user {class_name}. Perhaps you defined your own __init__ and "
-                "forgot to call the base constructor? (super().__init__(*args, **kwargs))"
-            )
-            greenlet = user.start(self.group)
-            alive[greenlet] = user
-            greenlet.rawlink(self._on_exit[class_name])
-            started.append(user)
+        try:
+            for _ in range(count):
+                user = user_class(self.environment)
+                assert hasattr(user, "environment"), (
+                    f"Attribute 'environment' is missing on user {class_name}. Perhaps you defined your own __init__ "
+                    "and forgot to call the base constructor? (super().__init__(*args, **kwargs))"
+                )
+                greenlet = user.start(self.group)
+                alive[greenlet] = user
+                greenlet.rawlink(self._on_exit[class_name])
+                started.append(user)
+        finally:
+            if self._on_count is not None:
+                self._on_count(class_name, len(alive))
         return started
 
     def _forget(self, class_name: str) -> Callable[[Greenlet[Any, Any]], None]:
@@ -153,6 +165,8 @@ class UserGroupController:
 
         def on_user_exit(greenlet: Greenlet[Any, Any]) -> None:
             alive.pop(greenlet, None)
+            if self._on_count is not None:
+                self._on_count(class_name, len(alive))
 
         return on_user_exit
 

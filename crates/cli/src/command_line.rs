@@ -10,6 +10,12 @@ use crate::error::{CliError, CliErrorKind, PROG};
 use crate::spec::{self, Kind, OPTIONS};
 
 const USER_CLASSES: &str = "user_classes";
+const CUSTOM_MARKER_ID: &str = "custom-option";
+
+/// Stands in for a custom option (and its values) that was taken out of the
+/// arguments before clap sees them: being an option, it ends a `-T a b` list
+/// and splits positional user classes, as the custom option did.
+pub(crate) const CUSTOM_MARKER: &str = "--\u{1}custom-option";
 
 /// What the command line itself said.
 #[derive(Debug, Default)]
@@ -23,12 +29,13 @@ pub(crate) struct CommandLine {
 
 /// Parses the arguments (without the program name). Help and version
 /// requests come back as errors of kind Help/Version with empty messages;
-/// the caller fills them in.
-pub(crate) fn parse(args: Vec<String>) -> Result<CommandLine, CliError> {
+/// the caller fills them in. `custom_names` (custom option strings) only
+/// feed the "did you mean" hints.
+pub(crate) fn parse(args: Vec<String>, custom_names: &[String]) -> Result<CommandLine, CliError> {
     let args = expand_abbreviations(args)?;
     let matches = command()
         .try_get_matches_from(&args)
-        .map_err(|e| translate(&e, &args))?;
+        .map_err(|e| translate(&e, &args, custom_names))?;
 
     let mut line = CommandLine::default();
     for spec in OPTIONS {
@@ -104,6 +111,12 @@ fn command() -> Command {
         cmd = cmd.arg(arg);
     }
     cmd.arg(
+        Arg::new(CUSTOM_MARKER_ID)
+            .long(&CUSTOM_MARKER[2..])
+            .action(ArgAction::Count)
+            .hide(true),
+    )
+    .arg(
         Arg::new(USER_CLASSES)
             .num_args(0..)
             .action(ArgAction::Append),
@@ -145,7 +158,7 @@ fn expand_abbreviations(mut args: Vec<String>) -> Result<Vec<String>, CliError> 
 }
 
 /// Turns clap's multi-line errors into argparse's one-line messages.
-fn translate(error: &clap::Error, args: &[String]) -> CliError {
+fn translate(error: &clap::Error, args: &[String], custom_names: &[String]) -> CliError {
     match error.kind() {
         ErrorKind::DisplayHelp => {
             return CliError {
@@ -178,7 +191,7 @@ fn translate(error: &clap::Error, args: &[String]) -> CliError {
                 return option;
             }
             let mut message = format!("unrecognized arguments: {arg}");
-            if let Some(hint) = spec::suggest(&arg) {
+            if let Some(hint) = spec::suggest_among(&arg, custom_names) {
                 message.push_str(&format!(" (did you mean '{hint}'?)"));
             }
             CliError::usage(message)

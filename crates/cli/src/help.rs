@@ -1,6 +1,7 @@
 //! `--help` text, laid out like argparse output (options left, help from
 //! column 24, 78 columns wide) and grouped like Locust's.
 
+use crate::custom::{CustomNargs, CustomOption};
 use crate::spec::{Group, Kind, OptSpec, OPTIONS};
 
 const WIDTH: usize = 78;
@@ -43,6 +44,12 @@ Options can also come from ~/.locust.conf, ./locust.conf, the [tool.locust] tabl
 
 /// The complete `--help` text (no trailing newline).
 pub fn help_text() -> String {
+    help_text_with(&[])
+}
+
+/// [`help_text`] with a "Custom options" section for the options a
+/// locustfile declared (Locust 2.47's own `--help` never shows them).
+pub fn help_text_with(custom: &[CustomOption]) -> String {
     let mut out = String::from("Usage: rocust [options] [UserClass ...]\n");
     for (group, title, description) in GROUPS {
         out.push('\n');
@@ -69,6 +76,14 @@ pub fn help_text() -> String {
                     "Show the program's version and exit.",
                 );
             }
+        }
+    }
+    let visible: Vec<&CustomOption> = custom.iter().filter(|c| !c.hidden()).collect();
+    if !visible.is_empty() {
+        out.push_str("\nCustom options:\n");
+        for option in visible {
+            let help = option.help.as_deref().unwrap_or_default();
+            entry(&mut out, &custom_invocation(option), help);
         }
     }
     out.push_str("\nUser classes:\n");
@@ -107,11 +122,32 @@ fn invocation(spec: &OptSpec) -> String {
     }
 }
 
+/// argparse's `--my-arg MY_ARG, -m MY_ARG`.
+fn custom_invocation(option: &CustomOption) -> String {
+    let metavar = option
+        .metavar
+        .clone()
+        .unwrap_or_else(|| option.dest().to_uppercase());
+    let suffix = match (option.takes_value, option.nargs) {
+        (false, _) => String::new(),
+        (true, CustomNargs::One) => format!(" {metavar}"),
+        (true, CustomNargs::Optional) => format!(" [{metavar}]"),
+        (true, CustomNargs::Many) => format!(" [{metavar} ...]"),
+    };
+    option
+        .option_strings
+        .iter()
+        .map(|s| format!("{s}{suffix}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn entry(out: &mut String, invocation: &str, help: &str) {
     let lines = wrap(help, WIDTH - HELP_COLUMN);
     let head = format!("  {invocation}");
+    let no_help = lines.is_empty();
     let mut lines = lines.into_iter();
-    if head.len() + 2 <= HELP_COLUMN {
+    if head.len() + 2 <= HELP_COLUMN && !no_help {
         out.push_str(&format!("{head:<HELP_COLUMN$}"));
         out.push_str(&lines.next().unwrap_or_default());
         out.push('\n');
@@ -188,6 +224,40 @@ mod tests {
         for line in help.lines() {
             assert!(line.chars().count() <= 90, "too long: {line}");
         }
+    }
+
+    #[test]
+    fn custom_options_section() {
+        let custom = [
+            CustomOption {
+                help: Some("My custom arg".into()),
+                ..CustomOption::new(&["--my-arg", "-m"], true)
+            },
+            CustomOption {
+                help: Some("A flag".into()),
+                ..CustomOption::new(&["--my-flag"], false)
+            },
+            CustomOption {
+                help: Some("Some names".into()),
+                metavar: Some("NAME".into()),
+                nargs: CustomNargs::Many,
+                ..CustomOption::new(&["--names"], true)
+            },
+            CustomOption {
+                help: Some("==SUPPRESS==".into()),
+                ..CustomOption::new(&["--secret"], true)
+            },
+            CustomOption::new(&["--undocumented"], true),
+        ];
+        let help = help_text_with(&custom);
+        let section =
+            &help[help.find("\nCustom options:\n").unwrap()..help.find("\nUser classes:").unwrap()];
+        assert_eq!(
+            section,
+            "\nCustom options:\n  --my-arg MY_ARG, -m MY_ARG\n                        My custom arg\n  --my-flag             A flag\n  --names [NAME ...]    Some names\n  --undocumented UNDOCUMENTED\n"
+        );
+        assert!(!help_text().contains("Custom options"));
+        assert!(!help_text_with(&custom[3..4]).contains("Custom options"));
     }
 
     #[test]

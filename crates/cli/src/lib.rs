@@ -9,6 +9,12 @@
 //! `-T a b c` takes every following word, positional user classes form one
 //! run. Config keys are the long names (`spawn-rate`, not `spawn_rate`).
 //!
+//! A locustfile's own options (`init_command_line_parser`) are parsed with
+//! [`parse_with_custom`]: rocust finds them on the command line, in their
+//! `env_var` and in config files and hands them over as arguments for the
+//! locustfile's argparse parser. [`Options::namespace`] gives the built-in
+//! options as Locust's `parsed_options` attributes.
+//!
 //! Where rocust deliberately differs from Locust 2.47.0:
 //! - `-u` below 0, `--autoquit` below -1, a negative
 //!   `--expect-workers-max-wait` and ports above 65535 are refused at parse
@@ -18,6 +24,8 @@
 //! - Error wording is rocust's own; the "did you mean" hint is on the same
 //!   line; removed options (`--web-auth`, `--legacy-ui`, `--slave`,
 //!   `--expect-slaves`) give their explanation from any source.
+//! - `--help` lists a locustfile's custom options (Locust prints its help
+//!   before importing the locustfile, so it never shows them).
 //!
 //! ```
 //! let env = |_: &str| None;
@@ -29,8 +37,10 @@
 mod command_line;
 mod config;
 mod convert;
+mod custom;
 mod error;
 mod help;
+mod namespace;
 mod options;
 mod resolve;
 mod spec;
@@ -39,8 +49,9 @@ mod timespan;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+pub use custom::{CustomNargs, CustomOption, ParsedWithCustom};
 pub use error::{CliError, CliErrorKind, PROG};
-pub use help::help_text;
+pub use help::{help_text, help_text_with};
 pub use options::{LogLevel, Options, Processes, Source, WEB_UI};
 pub use timespan::parse_timespan;
 
@@ -70,6 +81,23 @@ pub fn parse(
     cwd: &Path,
     home: Option<&Path>,
 ) -> Result<Options, CliError> {
+    parse_with_custom(args, env, cwd, home, &[]).map(|parsed| parsed.options)
+}
+
+/// [`parse`] for a locustfile that declared `custom` options (through
+/// `init_command_line_parser`). They are accepted on the command line
+/// (`--opt value`, `--opt=value`, unambiguous prefixes, short forms), from
+/// their `env_var` and from config files (key: the long name), and come back
+/// as [`ParsedWithCustom::custom_args`] for the locustfile's own argparse
+/// parser. `--help` lists them. A custom option string that clashes with a
+/// built-in one (or another custom one) is a usage error.
+pub fn parse_with_custom(
+    args: impl IntoIterator<Item = impl Into<OsString>>,
+    env: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    home: Option<&Path>,
+    custom: &[CustomOption],
+) -> Result<ParsedWithCustom, CliError> {
     let mut strings = Vec::new();
     for arg in args {
         let arg: OsString = arg.into();
@@ -83,29 +111,60 @@ pub fn parse(
             }
         }
     }
-    let line = match command_line::parse(strings) {
-        Ok(line) => line,
-        Err(e) if e.kind == CliErrorKind::Help => {
-            return Err(CliError {
-                message: help_text(),
-                ..e
+    custom::check_declarations(custom)?;
+    let extracted = match custom::extract(&strings, custom) {
+        Ok(extracted) => extracted,
+        Err(e) => {
+            return Err(match custom::help_or_version(&strings, custom) {
+                Some(kind) => early_exit(kind, custom),
+                None => e,
             })
         }
-        Err(e) if e.kind == CliErrorKind::Version => {
-            return Err(CliError {
-                message: version_line(),
-                ..e
-            })
+    };
+    let names: Vec<String> = custom
+        .iter()
+        .flat_map(|c| c.option_strings.iter().cloned())
+        .collect();
+    let line = match command_line::parse(extracted.args, &names) {
+        Ok(line) => line,
+        Err(e) if matches!(e.kind, CliErrorKind::Help | CliErrorKind::Version) => {
+            return Err(early_exit(e.kind, custom))
         }
         Err(e) => return Err(e),
     };
-    let resolver = resolve::Resolver::new(line, env, cwd, home)?;
-    resolver.options(cwd)
+    let resolver = resolve::Resolver::new(line, env, cwd, home, custom)?;
+    let options = resolver.options(cwd)?;
+    let custom_args = resolver.custom_args(&extracted.occurrences)?;
+    Ok(ParsedWithCustom {
+        options,
+        custom_args,
+    })
+}
+
+/// The `--help` or `--version` "error".
+fn early_exit(kind: CliErrorKind, custom: &[CustomOption]) -> CliError {
+    let message = match kind {
+        CliErrorKind::Help => help_text_with(custom),
+        _ => version_line(),
+    };
+    CliError {
+        message,
+        exit_code: 0,
+        kind,
+    }
 }
 
 /// [`parse`] with this process's arguments, environment, working directory
 /// and home directory (`$HOME`).
 pub fn parse_from_process() -> Result<Options, CliError> {
+    parse_from_process_with_custom(&[]).map(|parsed| parsed.options)
+}
+
+/// [`parse_with_custom`] with this process's arguments, environment,
+/// working directory and home directory (`$HOME`).
+pub fn parse_from_process_with_custom(
+    custom: &[CustomOption],
+) -> Result<ParsedWithCustom, CliError> {
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::usage(format_args!("cannot read the current directory: {e}")))?;
     let home = std::env::var_os("HOME")
@@ -113,5 +172,11 @@ pub fn parse_from_process() -> Result<Options, CliError> {
         .filter(|h| !h.is_empty())
         .map(PathBuf::from);
     let env = |name: &str| std::env::var(name).ok();
-    parse(std::env::args_os().skip(1), &env, &cwd, home.as_deref())
+    parse_with_custom(
+        std::env::args_os().skip(1),
+        &env,
+        &cwd,
+        home.as_deref(),
+        custom,
+    )
 }

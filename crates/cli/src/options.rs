@@ -88,6 +88,8 @@ pub struct Options {
     pub list: bool,
     /// `--config-users`: every user config object, flattened over all values.
     pub config_users: Vec<serde_json::Value>,
+    /// `--config-users` as Locust keeps it: one list of objects per value given.
+    pub config_users_by_value: Vec<Vec<serde_json::Value>>,
 
     // Web UI options
     /// `--web-host`; empty (the default) or `*` mean all interfaces.
@@ -210,6 +212,7 @@ impl Default for Options {
             run_time: None,
             list: false,
             config_users: Vec::new(),
+            config_users_by_value: Vec::new(),
             web_host: String::new(),
             web_host_display_name: None,
             web_port: 8089,

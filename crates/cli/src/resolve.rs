@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::command_line::CommandLine;
 use crate::config::{self, ConfigFile, RawValue};
 use crate::convert;
+use crate::custom::{self, CustomOption, LongMatch};
 use crate::error::CliError;
 use crate::options::{Options, Source};
 use crate::spec::{self, Kind, OptSpec, OPTIONS, USER_CLASSES_ENV};
@@ -24,6 +25,8 @@ struct Layer {
     path: PathBuf,
     /// long name -> (key as written, value); the last occurrence wins.
     values: HashMap<&'static str, (String, RawValue)>,
+    /// Custom options by index, like `values`.
+    custom: HashMap<usize, (String, RawValue)>,
 }
 
 pub(crate) struct Resolver<'a> {
@@ -31,6 +34,7 @@ pub(crate) struct Resolver<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     /// Highest priority first.
     layers: Vec<Layer>,
+    custom: &'a [CustomOption],
 }
 
 impl<'a> Resolver<'a> {
@@ -39,6 +43,7 @@ impl<'a> Resolver<'a> {
         env: &'a dyn Fn(&str) -> Option<String>,
         cwd: &Path,
         home: Option<&Path>,
+        custom: &'a [CustomOption],
     ) -> Result<Self, CliError> {
         let mut files = Vec::new();
         let mut defaults: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -62,9 +67,14 @@ impl<'a> Resolver<'a> {
         }
         let mut layers = Vec::new();
         for file in files.into_iter().rev() {
-            layers.push(Layer::new(file)?);
+            layers.push(Layer::new(file, custom)?);
         }
-        let resolver = Resolver { line, env, layers };
+        let resolver = Resolver {
+            line,
+            env,
+            layers,
+            custom,
+        };
         resolver.refuse_removed()?;
         Ok(resolver)
     }
@@ -195,23 +205,73 @@ impl<'a> Resolver<'a> {
     }
 }
 
+impl Resolver<'_> {
+    /// The custom options' arguments, lowest precedence first: each option
+    /// is taken from the highest-precedence source that sets it (the command
+    /// line, its environment variable, the config files in order), as
+    /// ConfigArgParse does; a flag set to false there hides the lower ones.
+    pub fn custom_args(
+        &self,
+        occurrences: &[(usize, Vec<String>)],
+    ) -> Result<Vec<String>, CliError> {
+        let mut from_layers: Vec<Vec<String>> = vec![Vec::new(); self.layers.len()];
+        let mut from_env = Vec::new();
+        for (index, option) in self.custom.iter().enumerate() {
+            if occurrences.iter().any(|(i, _)| *i == index) {
+                continue;
+            }
+            if let Some(args) = option.env_args(self.env)? {
+                from_env.extend(args);
+                continue;
+            }
+            for (at, layer) in self.layers.iter().enumerate() {
+                let Some((key, raw)) = layer.custom.get(&index) else {
+                    continue;
+                };
+                if let Some(args) = option.config_args(key, raw)? {
+                    from_layers[at].extend(args);
+                    break;
+                }
+            }
+        }
+        let mut all: Vec<String> = from_layers.into_iter().rev().flatten().collect();
+        all.extend(from_env);
+        all.extend(
+            occurrences
+                .iter()
+                .flat_map(|(_, args)| args.iter().cloned()),
+        );
+        Ok(all)
+    }
+}
+
 impl Layer {
-    fn new(file: ConfigFile) -> Result<Self, CliError> {
+    fn new(file: ConfigFile, custom: &[CustomOption]) -> Result<Self, CliError> {
         let mut values = HashMap::new();
+        let mut custom_values = HashMap::new();
         for (key, raw) in file.entries {
-            let spec = config_key_spec(&key, &raw)?;
-            values.insert(spec.long, (key, raw));
+            match config_key(&key, &raw, custom)? {
+                ConfigKey::Builtin(spec) => values.insert(spec.long, (key, raw)),
+                ConfigKey::Custom(index) => custom_values.insert(index, (key, raw)),
+            };
         }
         Ok(Layer {
             path: file.path,
             values,
+            custom: custom_values,
         })
     }
 }
 
+enum ConfigKey {
+    Builtin(&'static OptSpec),
+    /// Index into the custom options.
+    Custom(usize),
+}
+
 /// Matches a config key (`users`, `--users`, or an abbreviation that
 /// argparse would accept) to its option.
-fn config_key_spec(key: &str, raw: &RawValue) -> Result<&'static OptSpec, CliError> {
+fn config_key(key: &str, raw: &RawValue, custom: &[CustomOption]) -> Result<ConfigKey, CliError> {
     let name = key.trim_start_matches('-');
     let shown_value = match raw {
         RawValue::One(v) => v.clone(),
@@ -220,12 +280,32 @@ fn config_key_spec(key: &str, raw: &RawValue) -> Result<&'static OptSpec, CliErr
     let unknown = || {
         let arg = format!("--{name}={shown_value}");
         let mut message = format!("unrecognized arguments: {arg}");
-        if let Some(hint) = spec::suggest(&arg) {
+        let names: Vec<String> = custom
+            .iter()
+            .flat_map(|c| c.option_strings.iter().cloned())
+            .collect();
+        if let Some(hint) = spec::suggest_among(&arg, &names) {
             message.push_str(&format!(" (did you mean '{hint}'?)"));
         }
         CliError::usage(message)
     };
-    match spec::resolve_long(name) {
+    match custom::match_long(name, custom) {
+        LongMatch::Custom(index) => {
+            let option = &custom[index];
+            // argparse gets an abbreviated key as `--abbr=value`, which a flag refuses
+            if !option.takes_value && !option.longs().any(|l| l == name) {
+                return Err(CliError::argument(
+                    &option.display(),
+                    format_args!("ignored explicit argument '{shown_value}'"),
+                ));
+            }
+            return Ok(ConfigKey::Custom(index));
+        }
+        LongMatch::Ambiguous(candidates) => return Err(custom::ambiguous(name, &candidates)),
+        LongMatch::Unknown => return Err(unknown()),
+        LongMatch::Builtin => {}
+    }
+    let spec = match spec::resolve_long(name) {
         Ok(Some(long)) => match spec::by_long(long) {
             // argparse passes the value as `--flag=value`, which a flag refuses
             Some(spec) if !spec.takes_value() && long != name => Err(CliError::argument(
@@ -243,7 +323,8 @@ fn config_key_spec(key: &str, raw: &RawValue) -> Result<&'static OptSpec, CliErr
                 list.join(", ")
             )))
         }
-    }
+    };
+    spec.map(ConfigKey::Builtin)
 }
 
 /// `~` and `~/x` refer to the home directory, as Python's expanduser does.
@@ -328,11 +409,12 @@ fn set_list(
         "tags" => o.tags = values,
         "exclude-tags" => o.exclude_tags = values,
         "config-users" => {
-            let mut all = Vec::new();
+            let mut by_value = Vec::new();
             for value in &values {
-                all.extend(convert::config_users(spec, value, cwd)?);
+                by_value.push(convert::config_users(spec, value, cwd)?);
             }
-            o.config_users = all;
+            o.config_users = by_value.iter().flatten().cloned().collect();
+            o.config_users_by_value = by_value;
         }
         _ => {}
     }

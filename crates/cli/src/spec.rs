@@ -653,8 +653,9 @@ pub(crate) fn resolve_long(name: &str) -> Result<Option<&'static str>, Vec<&'sta
 }
 
 /// The closest known option spelling for "did you mean" hints, chosen like
-/// Python's `difflib.get_close_matches(word, options, n=1)` that Locust uses.
-pub(crate) fn suggest(unknown: &str) -> Option<String> {
+/// Python's `difflib.get_close_matches(word, options, n=1)` that Locust
+/// uses; `extra` holds the option strings of a locustfile's custom options.
+pub(crate) fn suggest_among(unknown: &str, extra: &[String]) -> Option<String> {
     let mut names: Vec<String> = vec![
         "-h".into(),
         "--help".into(),
@@ -667,6 +668,7 @@ pub(crate) fn suggest(unknown: &str) -> Option<String> {
             names.push(format!("-{c}"));
         }
     }
+    names.extend(extra.iter().cloned());
     let word: Vec<char> = unknown.chars().collect();
     let mut best: Option<(f64, String)> = None;
     for name in names {
@@ -779,7 +781,7 @@ mod tests {
             ("--tag", Some("--tags")),
         ];
         for (word, expected) in cases {
-            assert_eq!(suggest(word).as_deref(), expected, "{word}");
+            assert_eq!(suggest_among(word, &[]).as_deref(), expected, "{word}");
         }
     }
 }

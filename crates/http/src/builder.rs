@@ -23,6 +23,11 @@ pub enum Recorded {}
 #[derive(Debug)]
 pub enum Caught {}
 
+/// Marker: `send()` returns a [`Response`] that is not recorded; the caller
+/// may record it later with [`HttpSession::record`].
+#[derive(Debug)]
+pub enum Unrecorded {}
+
 /// A request being described; nothing is sent until [`send`](Self::send).
 ///
 /// Mistakes found while building (an invalid header, a value that will not
@@ -41,6 +46,9 @@ pub struct RequestBuilder<'a, M = Recorded> {
     pub(crate) name: Option<Cow<'a, str>>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) allow_redirects: Option<bool>,
+    pub(crate) verify: Option<bool>,
+    /// Headers the session would add that this request leaves out.
+    pub(crate) removed: Vec<HeaderName>,
     pub(crate) error: Option<String>,
     mode: PhantomData<M>,
 }
@@ -59,6 +67,8 @@ impl<'a> RequestBuilder<'a, Recorded> {
             name: None,
             timeout: None,
             allow_redirects: None,
+            verify: None,
+            removed: Vec::new(),
             error: None,
             mode: PhantomData,
         }
@@ -66,6 +76,18 @@ impl<'a> RequestBuilder<'a, Recorded> {
 
     /// Lets the task decide success or failure (Locust's `catch_response=True`).
     pub fn catch_response(self) -> RequestBuilder<'a, Caught> {
+        self.into_mode()
+    }
+
+    /// Sends without recording: whoever drives the request (the Python
+    /// engine) decides later whether, and how, to record it with
+    /// [`HttpSession::record`]. The response also keeps the headers sent
+    /// ([`Response::request_headers`]).
+    pub fn unrecorded(self) -> RequestBuilder<'a, Unrecorded> {
+        self.into_mode()
+    }
+
+    fn into_mode<N>(self) -> RequestBuilder<'a, N> {
         RequestBuilder {
             session: self.session,
             method: self.method,
@@ -78,6 +100,8 @@ impl<'a> RequestBuilder<'a, Recorded> {
             name: self.name,
             timeout: self.timeout,
             allow_redirects: self.allow_redirects,
+            verify: self.verify,
+            removed: self.removed,
             error: self.error,
             mode: PhantomData,
         }
@@ -87,17 +111,26 @@ impl<'a> RequestBuilder<'a, Recorded> {
     /// records the request once. Never fails: a failed request is a
     /// [`Response`] with status 0 and [`Response::error`] set.
     pub fn send(self) -> impl Future<Output = Response> + Send + 'a {
-        self.session.execute(self, |session, info, response| {
-            session.record(&info, &response, response.error.as_deref());
-            response
-        })
+        self.session
+            .execute(self, false, |session, info, response| {
+                session.record_info(&info, &response, response.error.as_deref());
+                response
+            })
     }
 }
 
 impl<'a> RequestBuilder<'a, Caught> {
     /// Sends the request; it is recorded when the returned value is dropped.
     pub fn send(self) -> impl Future<Output = CatchResponse<'a>> + Send + 'a {
-        self.session.execute(self, CatchResponse::new)
+        self.session.execute(self, false, CatchResponse::new)
+    }
+}
+
+impl<'a> RequestBuilder<'a, Unrecorded> {
+    /// Sends the request, follows redirects and reads the whole body;
+    /// records nothing. Never fails: see [`Response::connection_error`].
+    pub fn send(self) -> impl Future<Output = Response> + Send + 'a {
+        self.session.execute(self, true, |_, _, response| response)
     }
 }
 
@@ -142,6 +175,25 @@ impl<'a, M> RequestBuilder<'a, M> {
             (Err(e), _) | (_, Err(e)) => {
                 self.fail(format!("InvalidHeader({})", py_repr(&e.to_string())))
             }
+        }
+        self
+    }
+
+    /// Leaves out a header the session would send (a built-in default such
+    /// as User-Agent, or a session header), like requests'
+    /// `headers={"User-Agent": None}`. Host is always sent; a body's
+    /// Content-Type, auth and cookies are added afterwards as usual.
+    pub fn remove_header<K>(mut self, name: K) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: Into<http::Error>,
+    {
+        match HeaderName::try_from(name).map_err(Into::into) {
+            Ok(n) => {
+                self.headers.remove(&n);
+                self.removed.push(n);
+            }
+            Err(e) => self.fail(format!("InvalidHeader({})", py_repr(&e.to_string()))),
         }
         self
     }
@@ -220,6 +272,13 @@ impl<'a, M> RequestBuilder<'a, M> {
     /// (head and body) of each hop, like requests' single-number timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// TLS certificate verification for this request (default: the
+    /// session's). Connections opened with and without it are kept apart.
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.verify = Some(verify);
         self
     }
 

@@ -30,7 +30,7 @@ mod target;
 mod tls;
 mod transport;
 
-pub use builder::{Caught, Recorded, RequestBuilder};
+pub use builder::{Caught, Recorded, RequestBuilder, Unrecorded};
 pub use response::{CatchResponse, Redirect, Response};
 pub use session::{HttpSession, InvalidHeader};
 

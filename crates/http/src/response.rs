@@ -14,11 +14,15 @@ use crate::failure::catch_response_error_text;
 use crate::session::{HttpSession, ReportInfo};
 
 /// One redirect that was followed on the way to the final response.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Redirect {
     /// The URL that answered with the redirect.
     pub url: String,
     pub status: u16,
+    /// The reason phrase from its status line ("Found").
+    pub reason: String,
+    /// Its response headers (Location, Set-Cookie...).
+    pub headers: HeaderMap,
 }
 
 /// A completed request: the final response after redirects, with its whole
@@ -34,6 +38,9 @@ pub struct Response {
     pub(crate) history: Vec<Redirect>,
     pub(crate) elapsed: Duration,
     pub(crate) error: Option<String>,
+    pub(crate) start_time: f64,
+    /// Kept only for unrecorded requests (see `request_headers`).
+    pub(crate) request_headers: HeaderMap,
 }
 
 impl Response {
@@ -114,6 +121,38 @@ impl Response {
         self.elapsed
     }
 
+    /// When the request started, in seconds since the Unix epoch.
+    pub fn start_time(&self) -> f64 {
+        self.start_time
+    }
+
+    /// The headers sent on the final hop, defaults included (requests'
+    /// `response.request.headers`). Kept only for requests sent with
+    /// [`unrecorded`](crate::RequestBuilder::unrecorded); empty otherwise,
+    /// and empty when no response was received.
+    pub fn request_headers(&self) -> &HeaderMap {
+        &self.request_headers
+    }
+
+    /// Locust's failure text when no HTTP response was received (status
+    /// 0: connection refused, timeout, bad URL...), e.g.
+    /// `ConnectionRefusedError(111, 'Connection refused')`; `None` when a
+    /// response arrived, whatever its status.
+    pub fn connection_error(&self) -> Option<&str> {
+        match self.status {
+            0 => self.error.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The URL first requested, before redirects.
+    pub(crate) fn first_url(&self) -> &str {
+        match self.history.first() {
+            Some(r) => &r.url,
+            None => self.url(),
+        }
+    }
+
     /// The failure text recorded for this request, in Locust's form, e.g.
     /// `HTTPError('404 Client Error: Not Found for url: /missing')` or
     /// `ConnectionRefusedError(111, 'Connection refused')`.
@@ -187,7 +226,7 @@ impl<'a> CatchResponse<'a> {
             Verdict::Failure(text) => Some(text.as_str()),
             Verdict::Undecided => self.response.error.as_deref(),
         };
-        self.session.record(&self.info, &self.response, error);
+        self.session.record_info(&self.info, &self.response, error);
     }
 }
 

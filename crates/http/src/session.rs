@@ -124,6 +124,7 @@ struct HopParts {
     body: Option<Bytes>,
     content_type: Option<HeaderValue>,
     auth: Option<HeaderValue>,
+    removed: Vec<HeaderName>,
     strip_auth: bool,
     body_dropped: bool,
 }
@@ -139,6 +140,8 @@ struct Hop {
     opts: ConnectOptions,
     timing: Timing,
     history: Vec<Redirect>,
+    /// The headers of the last request built, when the caller wants them.
+    sent: Option<HeaderMap>,
 }
 
 impl HttpSession {
@@ -389,7 +392,27 @@ impl HttpSession {
         self.has_cookies.store(false, Ordering::Relaxed);
     }
 
-    pub(crate) fn record(&self, info: &ReportInfo<'_>, response: &Response, error: Option<&str>) {
+    /// Records a response got from an [`unrecorded`](RequestBuilder::unrecorded)
+    /// request, under `name`, failed with `error` (Locust's text) or not.
+    /// Response time, length, start time and URL come from the response.
+    pub fn record(&self, method: &str, name: &str, response: &Response, error: Option<&str>) {
+        self.ctx.record_request(&RequestRecord {
+            request_type: method,
+            name,
+            response_time: Some(response.elapsed),
+            response_length: response.body.len() as u64,
+            error,
+            start_time: response.start_time,
+            url: response.first_url(),
+        });
+    }
+
+    pub(crate) fn record_info(
+        &self,
+        info: &ReportInfo<'_>,
+        response: &Response,
+        error: Option<&str>,
+    ) {
         self.ctx.record_request(&RequestRecord {
             request_type: info.method.as_str(),
             name: info.name(),
@@ -403,10 +426,11 @@ impl HttpSession {
 
     /// Prepares the request now (URL, headers) and returns the future that
     /// runs it through every redirect hop; never fails. `done` makes what
-    /// `send` returns from the outcome.
+    /// `send` returns from the outcome; `keep_sent` keeps the headers sent.
     pub(crate) fn execute<'a, M, R: 'a>(
         &'a self,
         b: RequestBuilder<'a, M>,
+        keep_sent: bool,
         done: fn(&'a HttpSession, ReportInfo<'a>, Response) -> R,
     ) -> impl Future<Output = R> + Send + 'a {
         let start = Instant::now();
@@ -425,6 +449,8 @@ impl HttpSession {
             name,
             timeout,
             allow_redirects,
+            verify,
+            removed,
             error,
             ..
         } = b;
@@ -455,11 +481,12 @@ impl HttpSession {
                         body,
                         content_type,
                         auth,
+                        removed,
                         strip_auth: false,
                         body_dropped: false,
                     },
                     opts: ConnectOptions {
-                        verify: self.verify,
+                        verify: verify.unwrap_or(self.verify),
                         http2: self.http2,
                         connect_timeout,
                     },
@@ -468,6 +495,7 @@ impl HttpSession {
                         started: start,
                     },
                     history: Vec::new(),
+                    sent: keep_sent.then(HeaderMap::new),
                 };
                 (info, Ok(hop))
             }
@@ -500,10 +528,15 @@ impl HttpSession {
 
     async fn follow(&self, hop: &mut Hop) -> Result<RawResponse, Failure> {
         loop {
+            let sent = &mut hop.sent;
             let raw = self
                 .pool
                 .exchange(&hop.target, &hop.method, hop.opts, hop.timing, |h2| {
-                    self.build_request(&hop.target, &hop.method, &hop.parts, h2)
+                    let req = self.build_request(&hop.target, &hop.method, &hop.parts, h2)?;
+                    if let Some(s) = sent.as_mut() {
+                        s.clone_from(req.headers());
+                    }
+                    Ok(req)
                 })
                 .await?;
             if raw.head.headers.contains_key(SET_COOKIE) {
@@ -522,9 +555,12 @@ impl HttpSession {
                 return Err(Failure::TooManyRedirects(self.max_redirects));
             }
             let next = next_hop(&hop.target, location, &self.base)?;
+            let reason = reason_phrase(&raw.head).into_owned();
             hop.history.push(Redirect {
                 url: hop.target.as_str().to_owned(),
                 status,
+                reason,
+                headers: raw.head.headers,
             });
             let to_get = match status {
                 302 | 303 => hop.method != Method::HEAD,
@@ -563,10 +599,7 @@ impl HttpSession {
         };
         let elapsed = start.elapsed();
         let status = head.status;
-        let reason: Cow<'static, str> = match head.extensions.get::<hyper::ext::ReasonPhrase>() {
-            Some(r) => Cow::Owned(String::from_utf8_lossy(r.as_bytes()).into_owned()),
-            None => Cow::Borrowed(status.canonical_reason().unwrap_or("")),
-        };
+        let reason = reason_phrase(&head);
         let error = http_error_text(status.as_u16(), &reason, info.name());
         Response {
             status: status.as_u16(),
@@ -578,6 +611,8 @@ impl HttpSession {
             history: std::mem::take(&mut hop.history),
             elapsed,
             error,
+            start_time: info.start_time,
+            request_headers: hop.sent.take().unwrap_or_default(),
         }
     }
 
@@ -601,12 +636,22 @@ impl HttpSession {
                 h.remove(name);
             }
         }
+        let mut auth = parts.auth.as_ref();
+        for name in &parts.removed {
+            if *name != HOST {
+                h.remove(name);
+            }
+            // requests applies the session's auth after dropping headers.
+            if *name == AUTHORIZATION && auth.is_none() {
+                auth = self.auth.as_ref();
+            }
+        }
         if !parts.headers.is_empty() {
             layer_headers(&mut h, &parts.headers, parts.body_dropped);
         }
         if parts.strip_auth {
             h.remove(AUTHORIZATION);
-        } else if let Some(auth) = &parts.auth {
+        } else if let Some(auth) = auth {
             if !parts.headers.contains_key(AUTHORIZATION) {
                 h.insert(AUTHORIZATION, auth.clone());
             }
@@ -623,13 +668,14 @@ impl HttpSession {
         }
         let body = parts.body.clone().unwrap_or_default();
         // requests sends an explicit zero length for bodiless methods other
-        // than GET and HEAD; some servers insist on it for POST.
-        if body.is_empty()
-            && *method != Method::GET
-            && *method != Method::HEAD
-            && !h.contains_key(CONTENT_LENGTH)
-        {
-            h.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        // than GET and HEAD; some servers insist on it for POST. Set here
+        // rather than left to hyper so the headers sent are all in `h`.
+        if !h.contains_key(CONTENT_LENGTH) && !h.contains_key(TRANSFER_ENCODING) {
+            if !body.is_empty() {
+                h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+            } else if *method != Method::GET && *method != Method::HEAD {
+                h.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+            }
         }
         let mut req = Request::new(Full::new(body));
         *req.method_mut() = method.clone();
@@ -752,6 +798,16 @@ fn failed(info: &ReportInfo<'_>, failure: Failure, elapsed: Duration) -> Respons
         url: info.url.clone(),
         elapsed,
         error: Some(failure.text()),
+        start_time: info.start_time,
         ..Response::default()
+    }
+}
+
+/// The status line's reason phrase, or the standard one when hyper did not
+/// keep it (it matched).
+fn reason_phrase(head: &http::response::Parts) -> Cow<'static, str> {
+    match head.extensions.get::<hyper::ext::ReasonPhrase>() {
+        Some(r) => Cow::Owned(String::from_utf8_lossy(r.as_bytes()).into_owned()),
+        None => Cow::Borrowed(head.status.canonical_reason().unwrap_or("")),
     }
 }

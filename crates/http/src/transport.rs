@@ -52,6 +52,9 @@ enum Conn {
 
 struct OriginPool {
     origin: Arc<Origin>,
+    /// TLS connections opened with and without certificate verification
+    /// are pooled apart (requests' pool key includes `cert_reqs`).
+    verify: bool,
     h1: Vec<Idle>,
     /// One multiplexed connection serves every request to the origin.
     h2: Option<http2::SendRequest<Body>>,
@@ -72,11 +75,17 @@ impl Pool {
         self.origins.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn with_origin<R>(&self, origin: &Arc<Origin>, f: impl FnOnce(&mut OriginPool) -> R) -> R {
+    fn with_origin<R>(
+        &self,
+        origin: &Arc<Origin>,
+        verify: bool,
+        f: impl FnOnce(&mut OriginPool) -> R,
+    ) -> R {
+        let verify = verify || !origin.tls;
         let mut pools = self.lock();
-        let idx = pools
-            .iter()
-            .position(|p| Arc::ptr_eq(&p.origin, origin) || p.origin.key == origin.key);
+        let idx = pools.iter().position(|p| {
+            (Arc::ptr_eq(&p.origin, origin) || p.origin.key == origin.key) && p.verify == verify
+        });
         let idx = match idx {
             Some(i) => i,
             None => {
@@ -85,6 +94,7 @@ impl Pool {
                 pools.reserve_exact(1);
                 pools.push(OriginPool {
                     origin: origin.clone(),
+                    verify,
                     h1: Vec::new(),
                     h2: None,
                 });
@@ -97,9 +107,9 @@ impl Pool {
     /// An idle connection, if any (the most recently used first). A socket
     /// the server closed meanwhile is usually noticed by hyper before the
     /// request is written, which makes the request `NotSent` (see `exchange`).
-    async fn take_idle(&self, origin: &Arc<Origin>) -> Option<Conn> {
+    async fn take_idle(&self, origin: &Arc<Origin>, verify: bool) -> Option<Conn> {
         loop {
-            let (h1, h2) = self.with_origin(origin, |p| {
+            let (h1, h2) = self.with_origin(origin, verify, |p| {
                 if let Some(h2) = &p.h2 {
                     if !h2.is_closed() {
                         return (None, Some(h2.clone()));
@@ -118,8 +128,8 @@ impl Pool {
         }
     }
 
-    fn put_back_h1(&self, origin: &Arc<Origin>, idle: Idle) {
-        self.with_origin(origin, |p| {
+    fn put_back_h1(&self, origin: &Arc<Origin>, verify: bool, idle: Idle) {
+        self.with_origin(origin, verify, |p| {
             if p.h1.len() < MAX_IDLE_PER_ORIGIN {
                 p.h1.reserve_exact(1);
                 p.h1.push(idle);
@@ -127,8 +137,8 @@ impl Pool {
         });
     }
 
-    fn put_back_h2(&self, origin: &Arc<Origin>, sender: http2::SendRequest<Body>) {
-        self.with_origin(origin, |p| {
+    fn put_back_h2(&self, origin: &Arc<Origin>, verify: bool, sender: http2::SendRequest<Body>) {
+        self.with_origin(origin, verify, |p| {
             if p.h2.is_none() && !sender.is_closed() {
                 p.h2 = Some(sender);
             }
@@ -146,7 +156,7 @@ impl Pool {
         method: &Method,
         opts: ConnectOptions,
         timing: Timing,
-        build: impl Fn(bool) -> Result<Request<Body>, Failure>,
+        mut build: impl FnMut(bool) -> Result<Request<Body>, Failure>,
     ) -> Result<RawResponse, Failure> {
         let Timing {
             read_timeout,
@@ -158,7 +168,7 @@ impl Pool {
         // The HTTP/1 exchange lives here, unboxed; HTTP/2 ones are boxed.
         let mut h1_run = pin!(None);
         loop {
-            let (conn, reused) = match self.take_idle(origin).await {
+            let (conn, reused) = match self.take_idle(origin, opts.verify).await {
                 Some(c) => (c, true),
                 // Boxed: connecting (TLS, HTTP/2 handshakes) has a large
                 // future that the hot path would otherwise copy around.
@@ -167,7 +177,7 @@ impl Pool {
             let h2 = matches!(conn, Conn::H2(_));
             if let Conn::H2(s) = &conn {
                 if !reused {
-                    self.put_back_h2(origin, s.clone());
+                    self.put_back_h2(origin, opts.verify, s.clone());
                 }
             }
             let req = match pending.take() {
@@ -186,7 +196,7 @@ impl Pool {
                 let run = match (h1_run.as_mut().as_pin_mut(), h2_run.as_mut()) {
                     (Some(f), _) => f.poll(cx).map(|(outcome, idle)| {
                         if let Some(i) = idle {
-                            self.put_back_h1(origin, i);
+                            self.put_back_h1(origin, opts.verify, i);
                         }
                         outcome
                     }),

@@ -135,3 +135,29 @@ async fn plain_http_to_a_tls_port_fails_cleanly() {
     assert!(r.error().is_some());
     assert_eq!(rec.events().len(), 1);
 }
+
+#[tokio::test]
+async fn verify_per_request_overrides_the_session_and_pools_apart() {
+    let server = tls_server(&[b"http/1.1"]).await;
+    let rec = Recorded::new(Some(&format!("https://{}", server.addr)));
+    let mut client = HttpSession::new(&rec.ctx);
+    let r = client.get("/a").verify(false).send().await;
+    assert!(r.ok(), "{:?}", r.error());
+    // The unverified connection is not reused by a verifying request.
+    let r = client.get("/b").send().await;
+    assert!(
+        r.error().unwrap().starts_with("SSLError("),
+        "{:?}",
+        r.error()
+    );
+    let r = client.get("/c").verify(false).send().await;
+    assert_eq!(r.text(), "HTTP/1.1 /c");
+    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+
+    client.set_verify(false);
+    let r = client.get("/d").verify(true).send().await;
+    assert_eq!(r.status(), 0);
+    let r = client.get("/e").unrecorded().send().await;
+    assert_eq!(r.text(), "HTTP/1.1 /e");
+    assert_eq!(rec.events().len(), 4);
+}

@@ -22,6 +22,68 @@ pub const LOCUST_VERSION: &str = "2.47.0";
 /// Locust's message when no host is known for an HTTP user.
 const MISSING_HOST: &str = "You must specify the base host. Either in the host attribute in the User class, or on the command line using the --host option.";
 
+/// Where a run's users come from: Rust classes compiled into the binary, or
+/// a Python locustfile. The run itself (options, reports, runner) is the same.
+pub trait UserSource {
+    /// Every class, abstract ones included.
+    fn user_classes(&self) -> Vec<UserClassInfo>;
+
+    /// Whether a run without any host stops before it starts. Every Rust user
+    /// is an HTTP user; Python's HttpUser raises StopTest itself when spawned.
+    fn host_required(&self) -> bool {
+        true
+    }
+
+    fn take_shape(&mut self) -> Option<Box<dyn LoadTestShape>>;
+
+    /// The backend that runs the selected classes (by name).
+    fn backend(
+        &mut self,
+        env: &Arc<Environment>,
+        selected: &[String],
+    ) -> Result<Arc<dyn UserBackend>, String>;
+
+    /// Called once the runner exists, just before the `init` event fires.
+    fn init(&mut self, env: &Arc<Environment>, runner: &Arc<LocalRunner>);
+}
+
+/// The Rust classes of a load test binary.
+struct NativeSource {
+    classes: Vec<DynUserClass>,
+    shape: Option<Box<dyn LoadTestShape>>,
+    init: Vec<InitHook>,
+}
+
+impl UserSource for NativeSource {
+    fn user_classes(&self) -> Vec<UserClassInfo> {
+        self.classes.iter().map(|c| c.info()).collect()
+    }
+
+    fn take_shape(&mut self) -> Option<Box<dyn LoadTestShape>> {
+        self.shape.take()
+    }
+
+    fn backend(
+        &mut self,
+        env: &Arc<Environment>,
+        selected: &[String],
+    ) -> Result<Arc<dyn UserBackend>, String> {
+        let classes: Vec<DynUserClass> = std::mem::take(&mut self.classes)
+            .into_iter()
+            .filter(|c| selected.contains(&c.info().name))
+            .collect();
+        NativeBackend::with_default_threads(env.clone(), classes)
+            .map(|b| Arc::new(b) as Arc<dyn UserBackend>)
+            .map_err(|e| format!("Could not start the engine threads: {e}"))
+    }
+
+    fn init(&mut self, env: &Arc<Environment>, _runner: &Arc<LocalRunner>) {
+        for hook in self.init.drain(..) {
+            hook(env);
+        }
+    }
+}
+
 pub fn run(
     user_classes: Vec<DynUserClass>,
     shape: Option<Box<dyn LoadTestShape>>,
@@ -35,40 +97,60 @@ pub fn run(
             return e.exit_code;
         }
     };
+    let mut source = NativeSource {
+        classes: user_classes,
+        shape,
+        init,
+    };
+    run_options(&options, &mut source)
+}
+
+/// Refuses options of later issues; sets up logging. `Err` is the exit code.
+fn prepare(options: &Options) -> Result<(), i32> {
     let unavailable = options.unavailable_options();
     if !unavailable.is_empty() {
         eprintln!(
             "rocust: error: {} not available yet in this version of rocust (use --headless)",
             describe_unavailable(&unavailable)
         );
-        return 2;
+        return Err(2);
     }
     if !options.skip_log_setup {
         let level = match logging::parse_level(options.loglevel.as_str()) {
             Ok(level) => level,
             Err(e) => {
                 eprintln!("rocust: error: argument -L/--loglevel: {e}");
-                return 2;
+                return Err(2);
             }
         };
         if let Err(e) = logging::setup_logging(level, options.logfile.as_deref()) {
             eprintln!("rocust: error: {e}");
-            return 1;
+            return Err(1);
         }
     }
     log::info!(
         "Starting rocust {} (Locust {LOCUST_VERSION} compatible)",
         env!("CARGO_PKG_VERSION")
     );
+    Ok(())
+}
 
-    let available: Vec<DynUserClass> = user_classes
+/// Locust's `main()` after the command line is parsed: list or pick the user
+/// classes, print task ratios, or run the test headless; returns the exit code.
+pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
+    if let Err(code) = prepare(options) {
+        return code;
+    }
+    let shape = source.take_shape();
+    let available: Vec<UserClassInfo> = source
+        .user_classes()
         .into_iter()
-        .filter(|c| !c.info().is_abstract)
+        .filter(|c| !c.is_abstract)
         .collect();
     if options.list {
         println!("Available Users:");
         for class in &available {
-            println!("    {}", class.info().name);
+            println!("    {}", class.name);
         }
         return 0;
     }
@@ -76,14 +158,13 @@ pub fn run(
         log::error!("No User class found!");
         return 1;
     }
-    let selected = match select_user_classes(available, &options.user_classes) {
+    let infos = match select_user_classes(available, &options.user_classes) {
         Ok(selected) => selected,
         Err(missing) => {
             log::error!("Unknown User(s): {missing}\n");
             return 1;
         }
     };
-    let infos: Vec<UserClassInfo> = selected.iter().map(|c| c.info()).collect();
     if shape.is_none() {
         if let Some(users) = options.users {
             let fixed: u64 = infos.iter().map(|c| c.fixed_count as u64).sum();
@@ -119,55 +200,47 @@ pub fn run(
             return 2;
         }
     };
-    let backend = match NativeBackend::with_default_threads(env.clone(), selected) {
-        Ok(b) => Arc::new(b),
+    let names: Vec<String> = infos.iter().map(|c| c.name.clone()).collect();
+    let backend = match source.backend(&env, &names) {
+        Ok(b) => b,
         Err(e) => {
-            log::error!("Could not start the engine threads: {e}");
+            log::error!("{e}");
             return 2;
         }
     };
-    let config = RunnerConfig {
-        stop_timeout: Some(options.stop_timeout_duration()).filter(|d| !d.is_zero()),
-        reset_stats: options.reset_stats,
-        task_filter: TaskFilter {
-            tags: (!options.tags.is_empty())
-                .then(|| options.tags.iter().cloned().collect::<BTreeSet<_>>()),
-            exclude_tags: (!options.exclude_tags.is_empty()).then(|| {
-                options
-                    .exclude_tags
-                    .iter()
-                    .cloned()
-                    .collect::<BTreeSet<_>>()
-            }),
-            equal_weights: options.equal_weights,
-        },
-        headless: options.headless,
-    };
-    let runner = LocalRunner::new(
-        env.clone(),
-        backend.clone() as Arc<dyn UserBackend>,
-        config,
-        shape,
-    );
-    let reports = match Reports::new(&options) {
+    let runner = LocalRunner::new(env.clone(), backend.clone(), runner_config(options), shape);
+    let reports = match Reports::new(options) {
         Ok(r) => r,
         Err(e) => {
             log::error!("{e}");
             return 1;
         }
     };
-    for hook in init {
-        hook(&env);
-    }
+    source.init(&env, &runner);
     env.events.init.fire(&env);
 
-    if env.host.is_none() && infos.iter().any(|c| c.host.is_none()) {
+    if source.host_required() && env.host.is_none() && infos.iter().any(|c| c.host.is_none()) {
         // Locust's HttpUser raises StopTest when it is created without a host.
         env.request_stop_test(MISSING_HOST.to_owned());
     }
-    let code = runtime.block_on(headless::run(&options, env, runner, reports));
+    let code = runtime.block_on(headless::run(options, env, runner, reports));
     backend.shutdown();
     code
+}
+
+fn runner_config(options: &Options) -> RunnerConfig {
+    let tag_set =
+        |tags: &[String]| (!tags.is_empty()).then(|| tags.iter().cloned().collect::<BTreeSet<_>>());
+    RunnerConfig {
+        stop_timeout: Some(options.stop_timeout_duration()).filter(|d| !d.is_zero()),
+        reset_stats: options.reset_stats,
+        task_filter: TaskFilter {
+            tags: tag_set(&options.tags),
+            exclude_tags: tag_set(&options.exclude_tags),
+            equal_weights: options.equal_weights,
+        },
+        headless: options.headless,
+    }
 }
 
 /// The command line (program name first), with this process's environment,
@@ -192,16 +265,15 @@ fn describe_unavailable(options: &[&str]) -> String {
 
 /// Keeps the classes named on the command line (all when none are named).
 fn select_user_classes(
-    available: Vec<DynUserClass>,
+    available: Vec<UserClassInfo>,
     wanted: &[String],
-) -> Result<Vec<DynUserClass>, String> {
+) -> Result<Vec<UserClassInfo>, String> {
     if wanted.is_empty() {
         return Ok(available);
     }
-    let names: BTreeSet<String> = available.iter().map(|c| c.info().name).collect();
     let missing: Vec<&str> = wanted
         .iter()
-        .filter(|w| !names.contains(*w))
+        .filter(|w| !available.iter().any(|c| &c.name == *w))
         .map(String::as_str)
         .collect();
     if !missing.is_empty() {
@@ -209,7 +281,7 @@ fn select_user_classes(
     }
     Ok(available
         .into_iter()
-        .filter(|c| wanted.contains(&c.info().name))
+        .filter(|c| wanted.contains(&c.name))
         .collect())
 }
 

@@ -26,7 +26,7 @@
 //! }
 //! ```
 
-mod app;
+pub mod app;
 mod headless;
 mod logging;
 mod reports;
@@ -36,6 +36,8 @@ use std::sync::Arc;
 
 pub use rocust_core as core;
 pub use rocust_http as http;
+
+pub use app::{run_options, UserSource, LOCUST_VERSION};
 
 use rocust_core::env::Environment;
 use rocust_core::shape::LoadTestShape;

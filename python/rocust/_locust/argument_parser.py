@@ -89,6 +89,9 @@ def describe_custom_options(parser: argparse.ArgumentParser) -> List[Dict[str, A
                 "default": action.default,
                 "help": action.help,
                 "takes_value": action.nargs != 0,
+                "nargs": action.nargs,
+                "append": isinstance(action, argparse._AppendAction),
+                "metavar": _metavar(action),
                 "choices": list(action.choices) if action.choices is not None else None,
                 "env_var": getattr(action, "env_var", None),
                 "include_in_web_ui": getattr(action, "include_in_web_ui", True),
@@ -96,3 +99,12 @@ def describe_custom_options(parser: argparse.ArgumentParser) -> List[Dict[str, A
             }
         )
     return described
+
+
+def _metavar(action: argparse.Action) -> Optional[str]:
+    """What ``--help`` shows after the option: the metavar, or ``{a,b}`` for choices."""
+    if isinstance(action.metavar, str):
+        return action.metavar
+    if action.choices is not None:
+        return "{" + ",".join(str(c) for c in action.choices) + "}"
+    return None

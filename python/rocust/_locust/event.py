@@ -31,6 +31,9 @@ class EventHook:
 
     def __init__(self) -> None:
         self._handlers: List[Callable[..., Any]] = []
+        self._recorder: Optional[Callable[..., Any]] = None
+        """The engine's own listener (``request``: record in Rust's stats). Kept out of
+        ``_handlers`` so that "nobody listens" still means no user listener."""
 
     def add_listener(self, handler: F) -> F:
         """Adds ``handler`` and returns it, so the method also works as a decorator."""
@@ -47,6 +50,8 @@ class EventHook:
         The list is copied before the loop so a listener may add or remove listeners
         (itself included) without disturbing this round.
         """
+        if self._recorder is not None:
+            self._recorder(**kwargs)
         handlers = self._handlers[::-1] if reverse else list(self._handlers)
         for handler in handlers:
             try:

@@ -1,0 +1,107 @@
+"""``rocust -f locustfile.py [Locust options]``: a locustfile run on the Rust engine.
+
+Order of events, as in Locust's ``main()``: gevent's monkey patching, the ``locust``
+import hook, the locustfiles, ``init_command_line_parser`` listeners, the command line
+(parsed in Rust; the locustfile's custom options by argparse), the Environment and
+runner facade. Then the engine runs the test: the runner, timers, console tables and
+reports live on a Rust control thread; user greenlets stay here on the main thread.
+Everything the engine has for Python (finished requests, runner commands) arrives
+through one file descriptor that the hub watches; see ``Pump``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, List, Optional, Sequence
+
+_HELP_OR_VERSION = ("-h", "--help", "-V", "--version")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """The console script: never returns (the process exits with the run's code)."""
+    args = list(sys.argv if argv is None else argv)
+    args[0] = "rocust"
+    from . import _engine
+
+    if any(a in _HELP_OR_VERSION for a in args[1:]):
+        # Like Locust: help and version come before any locustfile is imported.
+        parsed = _engine.parse_args(args)
+        sys.exit(parsed if isinstance(parsed, int) else 0)
+
+    from gevent import monkey
+
+    monkey.patch_all()
+    from ._session import run_session
+
+    sys.exit(run_session(args))
+
+
+def locustfile_option(args: List[str]) -> str:
+    """``-f/--locustfile`` from the command line or ``LOCUST_LOCUSTFILE``, before the
+    full parse (which needs the locustfile's custom options)."""
+    value: Optional[str] = None
+    i = 1
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        if arg in ("-f", "--locustfile") and i + 1 < len(args):
+            value = args[i + 1]
+            i += 1
+        elif arg.startswith("--locustfile="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-f") and not arg.startswith("--") and len(arg) > 2:
+            value = arg[2:].lstrip("=")
+        i += 1
+    if value is None:
+        value = os.environ.get("LOCUST_LOCUSTFILE") or "locustfile.py"
+    return value
+
+
+def locustfile_paths(option: str) -> List[str]:
+    """Locust's rules: comma-separated entries; a directory means every ``.py`` file in
+    it (recursively, skipping names starting with "_"); a file must end with ``.py``."""
+    paths: List[str] = []
+    for entry in (p.strip() for p in option.split(",")):
+        if os.path.isdir(entry):
+            found = sorted(
+                os.path.abspath(os.path.join(root, name))
+                for root, _dirs, names in os.walk(entry)
+                for name in names
+                if name.endswith(".py") and not name.startswith("_")
+            )
+            if not found:
+                sys.stderr.write(f"Could not find any locustfiles in directory '{entry}'")
+                sys.exit(1)
+            paths.extend(found)
+        elif entry.endswith(".py") and os.path.exists(entry):
+            paths.append(os.path.abspath(entry))
+        elif entry == "locustfile" and os.path.exists("locustfile.py"):
+            paths.append(os.path.abspath("locustfile.py"))
+        else:
+            sys.stderr.write(
+                f"Could not find '{entry}'. Ensure your locustfile ends with '.py' or is a directory with "
+                "locustfiles. See --help for available options.\n"
+            )
+            sys.exit(1)
+    return paths
+
+
+def _exit_on_import_error(path: str, error: BaseException) -> None:
+    """A locustfile that does not import: its traceback (file and line) and exit 1."""
+    import traceback
+
+    frames: Any = traceback.extract_tb(error.__traceback__)
+    # Drop rocust's own frames: the user wants to see their file.
+    own = os.path.dirname(os.path.abspath(__file__))
+    shown = [f for f in frames if not os.path.abspath(f.filename).startswith(own + os.sep)]
+    sys.stderr.write("Traceback (most recent call last):\n")
+    sys.stderr.write("".join(traceback.format_list(shown)))
+    sys.stderr.write("".join(traceback.format_exception_only(type(error), error)))
+    sys.stderr.write(f"Could not load the locustfile {path}\n")
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

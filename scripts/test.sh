@@ -9,6 +9,8 @@ cd "$REPO_ROOT"
 
 # Tests that compare with real Locust find it here (an already exported value wins).
 export ROCUST_LOCUST_VENV="${ROCUST_LOCUST_VENV:-$REPO_ROOT/.venv-locust}"
+# The Python package (`pip install .`) and its test tools live here.
+export ROCUST_VENV="${ROCUST_VENV:-$REPO_ROOT/.venv-rocust}"
 
 CURRENT_STEP="start"
 step() {
@@ -33,11 +35,16 @@ cargo build --workspace --bins --locked
 step "cargo test"
 cargo test --workspace --locked
 
-step "mypy --strict python/rocust"
-"$ROCUST_LOCUST_VENV/bin/python" -m mypy --strict python/rocust
+# `pip install .` exactly as a user does it: the tests run the installed `rocust` command.
+step "pip install . (the rocust Python package)"
+bash scripts/install-python-package.sh
 
-# The comparison tests run scenarios under real Locust with this interpreter.
+step "mypy --strict python/rocust"
+"$ROCUST_VENV/bin/python" -m mypy --strict python/rocust
+
+# The comparison tests run the same locustfiles under real Locust with this interpreter.
 step "pytest python/tests"
-LOCUST_PYTHON="$ROCUST_LOCUST_VENV/bin/python" "$ROCUST_LOCUST_VENV/bin/python" -m pytest -q python/tests
+LOCUST_PYTHON="$ROCUST_LOCUST_VENV/bin/python" ROCUST_CMD="$ROCUST_VENV/bin/rocust" \
+    "$ROCUST_VENV/bin/python" -m pytest -q python/tests
 
 step "all checks passed"

@@ -26,7 +26,6 @@ logger = logging.getLogger("locust.main")
 
 def run_session(args: List[str]) -> int:
     _import_hook.install()
-    import locust  # noqa: F401  (the hook serves rocust._locust; importing it first is cheap)
     from ._locust import events
     from ._locust.argument_parser import LocustArgumentParser, describe_custom_options
 
@@ -199,7 +198,7 @@ class Session:
         name: str,
         response_time: Optional[float],
         response_length: Optional[int],
-        exception: Optional[BaseException] = None,
+        exception: Optional[Exception] = None,
         **_kwargs: Any,
     ) -> None:
         from ._locust.stats import StatsError
@@ -248,7 +247,7 @@ class Session:
             self.engine.close()
         logging.shutdown()
         sys.stdout.flush()
-        return int(code)
+        return code if code is not None else 2
 
     def _on_ready(self) -> None:
         """In the hub: everything the engine has queued, at once."""
@@ -365,14 +364,15 @@ class EngineDriver:
 def _runner_class() -> Any:
     from ._locust.runners import LocalRunner
 
-    class EngineRunner(LocalRunner):  # type: ignore[misc]
-        """The runner facade whose state is the Rust runner's."""
+    class EngineRunner(LocalRunner):
+        """The runner facade whose state is the Rust runner's. Named LocalRunner, which
+        is what locustfiles print and compare."""
 
         def __init__(self, environment: Any, engine: Any) -> None:
             self._engine = engine
             super().__init__(environment)
 
-        @property  # type: ignore[override]
+        @property
         def state(self) -> str:
             state: str = self._engine.runner_state
             return state
@@ -384,6 +384,7 @@ def _runner_class() -> Any:
         def log_exception(self, node_id: str, msg: str, formatted_tb: str) -> None:
             self._engine.log_exception(msg, formatted_tb)
 
+    EngineRunner.__name__ = EngineRunner.__qualname__ = "LocalRunner"
     return EngineRunner
 
 

@@ -14,6 +14,8 @@ use rocust_core::shape::ShapeTick;
 use rocust_http::Response;
 use tokio::sync::oneshot;
 
+use crate::http::FailRule;
+
 /// A command for the Python side; `token` ones expect a `reply`.
 #[derive(Debug)]
 pub enum Command {
@@ -63,6 +65,7 @@ pub struct HttpDone {
     pub id: u64,
     pub response: Response,
     pub recorded: bool,
+    pub rule: FailRule,
 }
 
 #[derive(Default)]

@@ -48,8 +48,9 @@ pub struct Job {
     pub body: Option<Bytes>,
     pub timeout: Option<Duration>,
     pub allow_redirects: bool,
+    pub rule: FailRule,
     /// Record in the engine under this name if the rule says success.
-    pub record: Option<(String, FailRule)>,
+    pub record: Option<String>,
 }
 
 /// The HTTP threads: one current-thread runtime each; a session stays on
@@ -131,6 +132,7 @@ async fn run(job: Job, bridge: Arc<Bridge>) {
         body,
         timeout,
         allow_redirects,
+        rule,
         record,
     } = job;
     let mut request = session
@@ -145,7 +147,7 @@ async fn run(job: Job, bridge: Arc<Bridge>) {
     }
     let response = request.unrecorded().send().await;
     let recorded = match &record {
-        Some((name, rule)) if rule.is_success(response.status()) => {
+        Some(name) if rule.is_success(response.status()) => {
             session.record(method.as_str(), name, &response, None);
             true
         }
@@ -155,12 +157,53 @@ async fn run(job: Job, bridge: Arc<Bridge>) {
         id,
         response,
         recorded,
+        rule,
     });
+}
+
+/// FastHttpUser's (geventhttpclient's) text for a failure without a
+/// response, from the requests-style text rocust_http gives.
+pub fn fast_http_error(text: &str, url: &str) -> Option<String> {
+    if text.starts_with("RemoteDisconnected(") {
+        return Some("HTTPConnectionClosed('connection closed.')".to_owned());
+    }
+    if text.starts_with("ReadTimeout(") {
+        let url = url.split('?').next().unwrap_or(url);
+        return Some(format!("RetriesExceeded('{url}', 0, original=timed out)"));
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
-    use super::FailRule;
+    use super::{fast_http_error, FailRule};
+
+    #[test]
+    fn fast_http_texts_for_closed_connections_and_timeouts() {
+        assert_eq!(
+            fast_http_error(
+                "RemoteDisconnected('Remote end closed connection without response')",
+                "http://h/x"
+            )
+            .as_deref(),
+            Some("HTTPConnectionClosed('connection closed.')")
+        );
+        assert_eq!(
+            fast_http_error(
+                "ReadTimeout(ReadTimeoutError(\"...\"))",
+                "http://h/slow?ms=5"
+            )
+            .as_deref(),
+            Some("RetriesExceeded('http://h/slow', 0, original=timed out)")
+        );
+        assert_eq!(
+            fast_http_error(
+                "ConnectionRefusedError(111, 'Connection refused')",
+                "http://h/"
+            ),
+            None
+        );
+    }
 
     #[test]
     fn fail_rules_follow_locust() {

@@ -32,6 +32,9 @@ use crate::http::{FailRule, Job};
 use crate::options::ParsedOptions;
 use crate::response::RawResponse;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One user's HTTP session (cookie jar and connections) on an HTTP thread.
 #[pyclass(frozen, module = "rocust._engine")]
 struct Session {
@@ -206,7 +209,7 @@ impl Engine {
         let done = PyList::empty(py);
         for d in http {
             if let Some(waiter) = self.waiters.remove(&d.id) {
-                let raw = Bound::new(py, RawResponse::new(d.response, d.recorded))?;
+                let raw = Bound::new(py, RawResponse::new(d.response, d.recorded, d.rule))?;
                 done.append((waiter, raw))?;
             }
         }
@@ -312,7 +315,8 @@ impl Engine {
             body: body.map(Bytes::from),
             timeout,
             allow_redirects,
-            record: record_name.map(|n| (n, rule)),
+            rule,
+            record: record_name,
         };
         if !http.submit(session.thread, job) {
             return Err(PyRuntimeError::new_err(

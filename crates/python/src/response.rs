@@ -5,6 +5,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 use rocust_http::{HeaderMap, Response};
 
+use crate::http::{fast_http_error, FailRule};
+
 fn header_list<'py>(py: Python<'py>, headers: &HeaderMap) -> PyResult<Bound<'py, PyList>> {
     let items: Vec<(&str, String)> = headers
         .iter()
@@ -22,11 +24,17 @@ fn header_list<'py>(py: Python<'py>, headers: &HeaderMap) -> PyResult<Bound<'py,
 pub struct RawResponse {
     response: Response,
     recorded: bool,
+    /// FastHttpUser's error texts differ for some failures.
+    rule: FailRule,
 }
 
 impl RawResponse {
-    pub fn new(response: Response, recorded: bool) -> Self {
-        Self { response, recorded }
+    pub fn new(response: Response, recorded: bool, rule: FailRule) -> Self {
+        Self {
+            response,
+            recorded,
+            rule,
+        }
     }
 }
 
@@ -65,6 +73,17 @@ impl RawResponse {
             .map(|r| RawRedirect {
                 status: r.status,
                 url: r.url.clone(),
+                reason: r.reason.clone(),
+                headers: r
+                    .headers
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
             })
             .collect()
     }
@@ -77,8 +96,14 @@ impl RawResponse {
 
     /// Locust's text for a failure without any HTTP response.
     #[getter]
-    fn error(&self) -> Option<&str> {
-        self.response.connection_error()
+    fn error(&self) -> Option<String> {
+        let text = self.response.connection_error()?;
+        match self.rule {
+            FailRule::FastHttp => {
+                fast_http_error(text, self.response.url()).or_else(|| Some(text.to_owned()))
+            }
+            FailRule::Requests => Some(text.to_owned()),
+        }
     }
 
     #[getter]
@@ -108,20 +133,14 @@ pub struct RawRedirect {
     status: u16,
     #[pyo3(get)]
     url: String,
+    #[pyo3(get)]
+    reason: String,
+    #[pyo3(get)]
+    headers: Vec<(String, String)>,
 }
 
 #[pymethods]
 impl RawRedirect {
-    #[getter]
-    fn reason(&self) -> &'static str {
-        ""
-    }
-
-    #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> Bound<'py, PyList> {
-        PyList::empty(py)
-    }
-
     #[getter]
     fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, b"")

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from gevent import Greenlet, GreenletExit
 from gevent.pool import Group
 
+from ..clients import RestMixin
 from ..exception import StopTest, StopUser
 from .task import (
     LOCUST_STATE_RUNNING,
@@ -226,8 +227,9 @@ class User(metaclass=UserMeta):
         return ".".join(p for p in parts if p != "<locals>")
 
 
-class HttpUser(User):
-    """A user with an HTTP ``client`` (requests.Session-like, cookies kept per user).
+class HttpUser(User, RestMixin):
+    """A user with an HTTP ``client`` (requests.Session-like, cookies kept per user;
+    see ``locust.clients.HttpSession``) and the ``rest()`` helper.
 
     Without a host (class attribute or ``--host``) creating one raises StopTest, which
     stops the whole test with Locust's message.

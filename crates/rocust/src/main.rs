@@ -1,6 +1,7 @@
-//! The `rocust` command. Rust load tests are their own binaries (see the
-//! README); this one takes Locust's command line and, until Python
-//! locustfiles are supported, explains how to run a test.
+//! The bare `rocust` binary of the Rust workspace. Locustfiles run with the
+//! `rocust` command of the Python package (`pip install .`), Rust load tests
+//! are their own binaries (see the README); this one answers --help and
+//! --version and explains that.
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -10,8 +11,8 @@ fn main() {
         .any(|a| matches!(a.to_str(), Some("-h" | "--help" | "-V" | "--version")));
     if !wants_info {
         eprintln!(
-            "rocust: error: running Python locustfiles (-f) is not available yet; \
-             write the load test in Rust (see the README) and run its binary with the same options"
+            "rocust: error: this is the bare Rust binary; run locustfiles with the rocust command \
+             of the Python package (`pip install .`), or write the load test in Rust (see the README)"
         );
         std::process::exit(2);
     }

@@ -9,7 +9,9 @@ import json
 import logging
 import os
 import socket
+import signal
 import sys
+import time
 import traceback
 from typing import Any, Dict, List, Optional, Tuple, Type
 
@@ -46,7 +48,7 @@ def run_session(args: List[str]) -> int:
         custom_values, _rest = argparse.ArgumentParser.parse_known_args(parser, list(parsed.custom_args))
         for name, value in vars(custom_values).items():
             setattr(options, name, value)
-    options.locustfile = ",".join(paths) if len(paths) > 1 else (paths[0] if paths else parsed.locustfile)
+    options.locustfile = parsed.locustfile
 
     if not getattr(options, "skip_log_setup", False):
         setup_logging(str(getattr(options, "loglevel", "INFO")), getattr(options, "logfile", None))
@@ -58,7 +60,7 @@ def run_session(args: List[str]) -> int:
         return 1
     if shapes:
         shape = shapes[0]
-    return Session(options, parsed, user_classes, shape).run()
+    return Session(options, parsed, paths, user_classes, shape).run()
 
 
 def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:
@@ -159,7 +161,14 @@ class EngineTransport:
 class Session:
     """The Environment, runner facade, users and the engine of one run."""
 
-    def __init__(self, options: argparse.Namespace, parsed: Any, user_classes: Dict[str, Type[Any]], shape: Any):
+    def __init__(
+        self,
+        options: argparse.Namespace,
+        parsed: Any,
+        paths: List[str],
+        user_classes: Dict[str, Type[Any]],
+        shape: Any,
+    ) -> None:
         from ._locust import events
         from ._locust.env import Environment
 
@@ -176,7 +185,7 @@ class Session:
             host=getattr(options, "host", None) or None,
             reset_stats=bool(getattr(options, "reset_stats", False)),
             parsed_options=options,
-            parsed_locustfiles=options.locustfile.split(","),
+            parsed_locustfiles=paths,
             available_user_classes=dict(user_classes),
             available_shape_classes={type(shape).__name__: shape} if shape is not None else {},
         )
@@ -239,6 +248,10 @@ class Session:
         hub = get_hub()
         watcher = hub.loop.io(self.engine.fd, 1)
         watcher.start(self._on_ready)
+        # Ctrl-C belongs to the engine (it stops the run and writes the reports); the
+        # Python handler would raise KeyboardInterrupt in whichever greenlet runs. Set
+        # before the engine starts, which then installs its own handler over this.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         self.engine.run(self.parsed, infos, self.shape is not None, _http_threads())
         try:
             code = self.exit_code.get()
@@ -267,7 +280,7 @@ class Session:
         elif kind == "event":
             gevent.spawn(self._fire, command[1], command[2], command[3])
         elif kind == "shape_tick":
-            gevent.spawn(self._shape_tick, command[1])
+            gevent.spawn(self._shape_tick, command[1], command[2])
         elif kind == "kill_all":
             gevent.spawn(self.controller.kill_all)
         elif kind == "select":
@@ -323,12 +336,16 @@ class Session:
                 self.engine.set_process_exit_code(int(code))
             self.engine.reply(token)
 
-    def _shape_tick(self, token: int) -> None:
+    def _shape_tick(self, token: int, started: float) -> None:
+        """Locust's shape greenlet, one tick: the first one also starts the shape's
+        clock, back-dated to when the runner started the shape (Python may see the
+        command late; the runner's ticks are a second apart from its start)."""
         result: Any = None
         try:
             if not self.shape_ticked:
                 self.shape_ticked = True
                 self.shape.reset_time()
+                self.shape.start_time -= max(0.0, time.time() - started)
             result = self.shape.tick()
         except Exception:
             logging.error("Uncaught exception in the shape's tick(): \n%s", traceback.format_exc())

@@ -110,8 +110,16 @@ struct PythonShape {
 }
 
 impl LoadTestShape for PythonShape {
-    fn tick(&mut self, _ctx: &ShapeContext) -> Option<ShapeTick> {
-        match self.bridge.call(|token| Command::ShapeTick { token }) {
+    fn tick(&mut self, ctx: &ShapeContext) -> Option<ShapeTick> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        let started = now - ctx.get_run_time().as_secs_f64();
+        match self
+            .bridge
+            .call(|token| Command::ShapeTick { token, started })
+        {
             Some(Reply::Shape(tick)) => tick,
             _ => None,
         }

@@ -46,8 +46,11 @@ pub enum Command {
         name: &'static str,
         arg: Option<i64>,
     },
+    /// `started` is when the runner started the shape (seconds since the
+    /// epoch): Python's `get_run_time()` counts from there, as in Locust.
     ShapeTick {
         token: u64,
+        started: f64,
     },
     /// The run is over: the process exits with this code.
     Exit(i32),
@@ -237,14 +240,17 @@ mod tests {
         let python = std::thread::spawn(move || loop {
             let (_, commands) = answering.drain();
             for c in commands {
-                if let Command::ShapeTick { token } = c {
+                if let Command::ShapeTick { token, .. } = c {
                     answering.reply(token, Reply::Shape(Some(ShapeTick::new(5, 2.0))));
                     return;
                 }
             }
             std::thread::yield_now();
         });
-        let reply = bridge.call(|token| Command::ShapeTick { token });
+        let reply = bridge.call(|token| Command::ShapeTick {
+            token,
+            started: 0.0,
+        });
         python.join().unwrap();
         match reply {
             Some(Reply::Shape(Some(tick))) => assert_eq!(tick.user_count, 5),
@@ -256,6 +262,11 @@ mod tests {
     fn closed_bridge_does_not_block() {
         let bridge = Bridge::new().unwrap();
         bridge.close();
-        assert!(bridge.call(|token| Command::ShapeTick { token }).is_none());
+        assert!(bridge
+            .call(|token| Command::ShapeTick {
+                token,
+                started: 0.0
+            })
+            .is_none());
     }
 }

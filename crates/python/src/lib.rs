@@ -125,7 +125,7 @@ fn command_tuple<'py>(py: Python<'py>, command: Command) -> PyResult<Bound<'py, 
         } => ("stop", token, counts, stop_timeout).into_pyobject(py),
         Command::KillAll => ("kill_all",).into_pyobject(py),
         Command::Event { token, name, arg } => ("event", token, name, arg).into_pyobject(py),
-        Command::ShapeTick { token } => ("shape_tick", token).into_pyobject(py),
+        Command::ShapeTick { token, started } => ("shape_tick", token, started).into_pyobject(py),
         Command::Exit(code) => ("exit", code).into_pyobject(py),
     }
 }

@@ -216,7 +216,11 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
             return 1;
         }
     };
-    source.init(&env, &runner);
+    {
+        // Inside the runtime: a source may keep its handle to reach the runner later.
+        let _context = runtime.enter();
+        source.init(&env, &runner);
+    }
     env.events.init.fire(&env);
 
     if source.host_required() && env.host.is_none() && infos.iter().any(|c| c.host.is_none()) {

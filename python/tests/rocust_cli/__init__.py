@@ -1,0 +1,1 @@
+"""Helpers and locustfiles for test_rocust_cli.py."""

@@ -4,8 +4,6 @@
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -29,55 +27,6 @@ pub(crate) struct ConnectOptions {
 /// An open connection to an origin: plain TCP or TLS.
 pub(crate) struct Socket {
     stream: Stream,
-    flags: Arc<IoFlags>,
-    /// Writes are swallowed and reads wait until the next flush: hyper then
-    /// writes a stand-in for a request that was already sent (see `h1`).
-    replay: bool,
-}
-
-/// What happened on a socket while hyper owned it.
-#[derive(Default, Debug)]
-pub(crate) struct IoFlags {
-    /// Bytes were written and not yet followed by a completed flush.
-    unflushed: AtomicBool,
-    /// Bytes were written since the last [`IoFlags::start_exchange`].
-    wrote: AtomicBool,
-    /// Bytes were read since the last [`IoFlags::start_exchange`].
-    read_any: AtomicBool,
-    /// A stand-in request was swallowed (see [`Socket::start_replay`]).
-    replayed: AtomicBool,
-}
-
-impl IoFlags {
-    /// Everything written was flushed.
-    pub fn is_flushed(&self) -> bool {
-        !self.unflushed.load(Ordering::Relaxed)
-    }
-
-    pub fn wrote(&self) -> bool {
-        self.wrote.load(Ordering::Relaxed)
-    }
-
-    pub fn read_any(&self) -> bool {
-        self.read_any.load(Ordering::Relaxed)
-    }
-
-    pub fn start_exchange(&self) {
-        self.wrote.store(false, Ordering::Relaxed);
-        self.read_any.store(false, Ordering::Relaxed);
-    }
-
-    fn note_write(&self, r: &Poll<io::Result<usize>>) {
-        if let Poll::Ready(Ok(n)) = r {
-            if *n > 0 {
-                self.wrote.store(true, Ordering::Relaxed);
-            }
-        }
-    }
-
-    pub fn take_replayed(&self) -> bool {
-        self.replayed.swap(false, Ordering::Relaxed)
-    }
 }
 
 enum Stream {
@@ -88,15 +37,26 @@ enum Stream {
 
 impl Socket {
     fn new(stream: Stream) -> Socket {
-        Socket {
-            stream,
-            flags: Arc::default(),
-            replay: false,
-        }
+        Socket { stream }
     }
 
-    pub fn flags(&self) -> &Arc<IoFlags> {
-        &self.flags
+    /// Nothing arrived while the socket was idle: no close, no stray bytes.
+    /// Reads at most one byte, and only when the socket is known to be
+    /// readable.
+    pub fn still_open(&mut self) -> bool {
+        let mut probe = [0u8; 1];
+        match &mut self.stream {
+            Stream::Tcp(s) => {
+                matches!(s.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+            }
+            Stream::Tls(s) => {
+                let mut buf = ReadBuf::new(&mut probe);
+                let mut cx = Context::from_waker(std::task::Waker::noop());
+                Pin::new(s.as_mut())
+                    .poll_read(&mut cx, &mut buf)
+                    .is_pending()
+            }
+        }
     }
 
     /// Whether TLS negotiated HTTP/2 through ALPN.
@@ -104,19 +64,6 @@ impl Socket {
         match &self.stream {
             Stream::Tcp(_) => false,
             Stream::Tls(t) => t.get_ref().1.alpn_protocol() == Some(b"h2"),
-        }
-    }
-
-    /// Swallow the next request written, up to its flush.
-    pub fn start_replay(&mut self) {
-        self.replay = true;
-    }
-
-    /// Ready once the peer sent something (or closed).
-    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &self.stream {
-            Stream::Tcp(s) => s.poll_read_ready(cx),
-            Stream::Tls(s) => s.get_ref().0.poll_read_ready(cx),
         }
     }
 }
@@ -127,21 +74,10 @@ impl AsyncRead for Socket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if this.replay {
-            // Polled again once the stand-in request is flushed.
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let before = buf.filled().len();
-        let r = match &mut this.stream {
+        match &mut self.get_mut().stream {
             Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        };
-        if buf.filled().len() > before {
-            this.flags.read_any.store(true, Ordering::Relaxed);
         }
-        r
     }
 }
 
@@ -151,17 +87,10 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if this.replay {
-            return Poll::Ready(Ok(buf.len()));
-        }
-        this.flags.unflushed.store(true, Ordering::Relaxed);
-        let r = match &mut this.stream {
+        match &mut self.get_mut().stream {
             Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        };
-        this.flags.note_write(&r);
-        r
+        }
     }
 
     fn poll_write_vectored(
@@ -169,17 +98,10 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if this.replay {
-            return Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()));
-        }
-        this.flags.unflushed.store(true, Ordering::Relaxed);
-        let r = match &mut this.stream {
+        match &mut self.get_mut().stream {
             Stream::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
-        };
-        this.flags.note_write(&r);
-        r
+        }
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -190,20 +112,10 @@ impl AsyncWrite for Socket {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if this.replay {
-            this.replay = false;
-            this.flags.replayed.store(true, Ordering::Relaxed);
-            return Poll::Ready(Ok(()));
-        }
-        let r = match &mut this.stream {
+        match &mut self.get_mut().stream {
             Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        };
-        if let Poll::Ready(Ok(())) = r {
-            this.flags.unflushed.store(false, Ordering::Relaxed);
         }
-        r
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -28,7 +28,22 @@ pub(crate) enum Failure {
         port: u16,
         timeout: Duration,
     },
-    /// Sending the request or reading the response head failed.
+    /// Sending the request or reading the response head failed (HTTP/1.1).
+    Io(io::Error),
+    /// The server closed the connection without answering (HTTP/1.1).
+    Closed,
+    /// Reading an HTTP/1.1 body failed after `read` bytes.
+    BodyIo {
+        error: io::Error,
+        read: u64,
+        expected: Option<u64>,
+    },
+    /// An HTTP/1.1 body ended early, after `read` bytes.
+    BodyEof {
+        read: u64,
+        expected: Option<u64>,
+    },
+    /// Sending the request or reading the response head failed (HTTP/2).
     Head(hyper::Error),
     /// Reading the response body failed after `read` bytes.
     Body {
@@ -72,6 +87,19 @@ impl Failure {
                 );
                 format!("ReadTimeout(ReadTimeoutError({}))", py_repr(&inner))
             }
+            Failure::Io(e) => io_error_repr(e),
+            Failure::Closed => remote_disconnected(),
+            Failure::BodyIo {
+                error,
+                read,
+                expected,
+            } => body_cut_text(
+                error.kind() == io::ErrorKind::UnexpectedEof,
+                Some(error),
+                *read,
+                *expected,
+            ),
+            Failure::BodyEof { read, expected } => body_cut_text(true, None, *read, *expected),
             Failure::Head(e) => head_error_repr(e),
             Failure::Body {
                 error,
@@ -93,6 +121,36 @@ impl Failure {
             Failure::Text(t) => t.clone(),
         }
     }
+
+    /// The server closed a kept-alive connection as it was reused: the
+    /// request may be sent again on a new one.
+    pub(crate) fn closed_before_answer(&self) -> bool {
+        let io = match self {
+            Failure::Closed => return true,
+            Failure::Io(e) => e,
+            Failure::Head(e) => {
+                if e.is_canceled() || e.is_incomplete_message() || e.is_closed() {
+                    return true;
+                }
+                match find_io_error(e) {
+                    Some(io) => io,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+        matches!(
+            io.kind(),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+        )
+    }
+}
+
+fn remote_disconnected() -> String {
+    format!(
+        "RemoteDisconnected({})",
+        py_repr("Remote end closed connection without response")
+    )
 }
 
 /// Formats a timeout the way Python prints the number a user passed.
@@ -237,10 +295,7 @@ fn head_error_repr(e: &hyper::Error) -> String {
         return io_error_repr(io);
     }
     if e.is_incomplete_message() || e.is_canceled() || e.is_closed() {
-        return format!(
-            "RemoteDisconnected({})",
-            py_repr("Remote end closed connection without response")
-        );
+        return remote_disconnected();
     }
     let msg = hyper_message(e);
     if e.is_parse_status() || e.is_parse_version_h2() || msg.contains("HTTP version") {
@@ -259,6 +314,18 @@ fn body_error_repr(e: &hyper::Error, read: u64, expected: Option<u64>) -> String
     let io = find_io_error(e);
     let eof =
         e.is_incomplete_message() || io.is_some_and(|io| io.kind() == io::ErrorKind::UnexpectedEof);
+    if !eof && io.is_none() {
+        return format!(
+            "ChunkedEncodingError(ProtocolError({}))",
+            py_repr(&format!("Connection broken: {}", hyper_message(e)))
+        );
+    }
+    body_cut_text(eof, io, read, expected)
+}
+
+/// requests' text for a body cut short: by the end of the stream (`eof`),
+/// else by `io`.
+fn body_cut_text(eof: bool, io: Option<&io::Error>, read: u64, expected: Option<u64>) -> String {
     let cause = if eof {
         match expected {
             Some(total) if total > read => format!(
@@ -267,19 +334,10 @@ fn body_error_repr(e: &hyper::Error, read: u64, expected: Option<u64>) -> String
             ),
             _ => format!("IncompleteRead({read} bytes read)"),
         }
-    } else if let Some(io) = io {
-        io_error_repr(io)
     } else {
-        return format!(
-            "ChunkedEncodingError(ProtocolError({}))",
-            py_repr(&format!("Connection broken: {}", hyper_message(e)))
-        );
+        io.map(io_error_repr).unwrap_or_default()
     };
-    let msg = format!("Connection broken: {cause}");
-    format!(
-        "ChunkedEncodingError(ProtocolError({}, {cause}))",
-        py_repr(&msg)
-    )
+    crate::wire::broken(&cause)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! `HttpUser.client`.
 //!
 //! Each user owns an [`HttpSession`]: its own cookie jar and keep-alive
-//! connections (hyper 1 + rustls). Every request is timed with a monotonic
+//! connections (HTTP/1.1 with its own small codec, HTTP/2 with hyper 1;
+//! rustls for TLS). Every request is timed with a monotonic
 //! clock, including reading and decoding the whole body, and recorded once
 //! through the user's [`UserContext`](rocust_core::user::UserContext) with
 //! Locust's naming and failure rules:
@@ -24,11 +25,13 @@ mod connect;
 mod decode;
 mod failure;
 mod h1;
+mod outgoing;
 mod response;
 mod session;
 mod target;
 mod tls;
 mod transport;
+mod wire;
 
 pub use builder::{Caught, Recorded, RequestBuilder, Unrecorded};
 pub use response::{CatchResponse, Redirect, Response};

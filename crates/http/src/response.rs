@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::ops::Deref;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -32,7 +33,7 @@ pub struct Response {
     pub(crate) status: u16,
     pub(crate) reason: Cow<'static, str>,
     pub(crate) version: Version,
-    pub(crate) headers: HeaderMap,
+    pub(crate) headers: Headers,
     pub(crate) url: Bytes,
     pub(crate) body: Bytes,
     pub(crate) history: Vec<Redirect>,
@@ -41,6 +42,38 @@ pub struct Response {
     pub(crate) start_time: f64,
     /// Kept only for unrecorded requests (see `request_headers`).
     pub(crate) request_headers: HeaderMap,
+}
+
+/// Response headers, parsed into a map when first asked for: most tasks
+/// never look at them.
+#[derive(Debug, Default)]
+pub(crate) struct Headers {
+    map: OnceLock<HeaderMap>,
+    /// The HTTP/1.1 head they come from, while not parsed.
+    raw: Option<Bytes>,
+}
+
+impl Headers {
+    /// `map`, or when `raw` is given, the headers of that head.
+    pub(crate) fn new(map: HeaderMap, raw: Option<Bytes>) -> Headers {
+        match raw {
+            Some(raw) => Headers {
+                map: OnceLock::new(),
+                raw: Some(raw),
+            },
+            None => Headers {
+                map: OnceLock::from(map),
+                raw: None,
+            },
+        }
+    }
+
+    fn get(&self) -> &HeaderMap {
+        self.map.get_or_init(|| match &self.raw {
+            Some(raw) => crate::wire::header_map(raw),
+            None => HeaderMap::new(),
+        })
+    }
 }
 
 impl Response {
@@ -66,17 +99,17 @@ impl Response {
     }
 
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        self.headers.get()
     }
 
     /// A header's value as text, if present and printable.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        self.headers().get(name).and_then(|v| v.to_str().ok())
     }
 
     /// Cookies set by this (final) response, as (name, value).
     pub fn cookies(&self) -> Vec<(String, String)> {
-        self.headers
+        self.headers()
             .get_all(SET_COOKIE)
             .iter()
             .filter_map(|v| {

@@ -12,17 +12,18 @@ use http::header::{
     HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONNECTION, CONTENT_LENGTH,
     CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE, TRANSFER_ENCODING, USER_AGENT,
 };
-use http::{HeaderMap, Method, Request, Version};
-use http_body_util::Full;
+use http::{HeaderMap, Method};
 use rocust_core::user::{RequestRecord, UserContext};
 
 use crate::builder::RequestBuilder;
 use crate::connect::ConnectOptions;
 use crate::decode::decode_body;
 use crate::failure::{http_error_text, Failure};
+use crate::outgoing::{layer_headers, Outgoing, Template};
+use crate::response::Headers;
 use crate::response::{Redirect, Response};
-use crate::target::{basic_auth_value, Base, Target};
-use crate::transport::{Body, Pool, RawResponse, Timing};
+use crate::target::{basic_auth_value, Base, Target, TargetCache};
+use crate::transport::{Pool, RawResponse, Timing};
 
 const DEFAULT_USER_AGENT: &str = concat!("rocust/", env!("CARGO_PKG_VERSION"));
 /// requests' default `max_redirects`.
@@ -59,39 +60,12 @@ pub struct HttpSession {
     pool: Pool,
     /// Recently used URLs, resolved: tasks repeat the same few URLs.
     targets: Mutex<TargetCache>,
-    /// Default headers for the base origin, built once and cloned per
-    /// request; identical ones are shared between sessions (see `shared`).
-    template: Mutex<Option<Arc<HeaderMap>>>,
+    /// Default headers for the base origin, built once; identical ones are
+    /// shared between sessions (see `Template::shared`).
+    template: Mutex<Option<Arc<Template>>>,
     jar: Mutex<CookieStore>,
     /// Lets requests skip the jar entirely while it is empty.
     has_cookies: AtomicBool,
-}
-
-const TARGET_CACHE_SIZE: usize = 16;
-
-struct CachedTarget {
-    url: Box<str>,
-    target: Target,
-}
-
-/// A small ring of recently resolved URLs.
-#[derive(Default)]
-struct TargetCache {
-    entries: Vec<CachedTarget>,
-    next: usize,
-}
-
-impl TargetCache {
-    fn insert(&mut self, entry: CachedTarget) {
-        if self.entries.len() < TARGET_CACHE_SIZE {
-            // Most tasks use one or two URLs: grow one entry at a time.
-            self.entries.reserve_exact(1);
-            self.entries.push(entry);
-        } else {
-            self.entries[self.next] = entry;
-            self.next = (self.next + 1) % TARGET_CACHE_SIZE;
-        }
-    }
 }
 
 /// What the recorded entry needs, kept until the request is recorded.
@@ -107,26 +81,36 @@ pub(crate) struct ReportInfo<'a> {
 impl ReportInfo<'_> {
     /// The explicit name, else the first request's path and query.
     pub(crate) fn name(&self) -> &str {
-        match &self.explicit_name {
-            Some(n) => n,
-            None => self.url_str().get(self.path_start..).unwrap_or(""),
-        }
+        self.url_and_name().1
     }
 
-    fn url_str(&self) -> &str {
-        std::str::from_utf8(&self.url).unwrap_or("")
+    /// The first request's URL and the request's name.
+    fn url_and_name(&self) -> (&str, &str) {
+        let url = std::str::from_utf8(&self.url).unwrap_or("");
+        let name = match &self.explicit_name {
+            Some(n) => n,
+            None => url.get(self.path_start..).unwrap_or(""),
+        };
+        (url, name)
     }
 }
 
 /// Request pieces that stay the same across redirect hops (unless dropped).
 struct HopParts {
-    headers: HeaderMap,
     body: Option<Bytes>,
     content_type: Option<HeaderValue>,
-    auth: Option<HeaderValue>,
-    removed: Vec<HeaderName>,
+    /// Boxed, and only when there are any: most requests have none, and the
+    /// request's future stays small.
+    more: Option<Box<MoreParts>>,
     strip_auth: bool,
     body_dropped: bool,
+}
+
+/// The request's own headers, auth and removed headers.
+struct MoreParts {
+    headers: HeaderMap,
+    auth: Option<HeaderValue>,
+    removed: Vec<HeaderName>,
 }
 
 /// A running request: where the current hop goes and how. Built before the
@@ -141,7 +125,7 @@ struct Hop {
     timing: Timing,
     history: Vec<Redirect>,
     /// The headers of the last request built, when the caller wants them.
-    sent: Option<HeaderMap>,
+    sent: Option<Box<HeaderMap>>,
 }
 
 impl HttpSession {
@@ -314,9 +298,10 @@ impl HttpSession {
         h
     }
 
-    fn template(&self) -> HeaderMap {
+    fn template(&self) -> Arc<Template> {
         let mut t = self.template.lock().unwrap_or_else(|e| e.into_inner());
-        HeaderMap::clone(t.get_or_insert_with(|| shared(self.build_template())))
+        t.get_or_insert_with(|| Template::shared(self.build_template()))
+            .clone()
     }
 
     /// Resolves a request's URL. Borrowed URLs without query parameters
@@ -326,8 +311,8 @@ impl HttpSession {
         let cacheable = borrowed && query.is_none();
         if cacheable {
             let cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(c) = cache.entries.iter().find(|c| &*c.url == url) {
-                return Ok(c.target.clone());
+            if let Some(t) = cache.get(url) {
+                return Ok(t);
             }
         }
         let target = match &self.base {
@@ -336,10 +321,7 @@ impl HttpSession {
         }?;
         if cacheable {
             let mut cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
-            cache.insert(CachedTarget {
-                url: url.into(),
-                target: target.clone(),
-            });
+            cache.insert(url, target.clone());
         }
         Ok(target)
     }
@@ -413,14 +395,15 @@ impl HttpSession {
         response: &Response,
         error: Option<&str>,
     ) {
+        let (url, name) = info.url_and_name();
         self.ctx.record_request(&RequestRecord {
             request_type: info.method.as_str(),
-            name: info.name(),
+            name,
             response_time: Some(response.elapsed),
             response_length: response.body.len() as u64,
             error,
             start_time: info.start_time,
-            url: info.url_str(),
+            url,
         });
     }
 
@@ -477,11 +460,17 @@ impl HttpSession {
                     target,
                     method,
                     parts: HopParts {
-                        headers,
                         body,
                         content_type,
-                        auth,
-                        removed,
+                        more: (!headers.is_empty() || auth.is_some() || !removed.is_empty()).then(
+                            || {
+                                Box::new(MoreParts {
+                                    headers,
+                                    auth,
+                                    removed,
+                                })
+                            },
+                        ),
                         strip_auth: false,
                         body_dropped: false,
                     },
@@ -492,10 +481,9 @@ impl HttpSession {
                     },
                     timing: Timing {
                         read_timeout: timeout.or(self.timeout),
-                        started: start,
                     },
                     history: Vec::new(),
-                    sent: keep_sent.then(HeaderMap::new),
+                    sent: keep_sent.then(Box::default),
                 };
                 (info, Ok(hop))
             }
@@ -534,16 +522,16 @@ impl HttpSession {
                 .exchange(&hop.target, &hop.method, hop.opts, hop.timing, |h2| {
                     let req = self.build_request(&hop.target, &hop.method, &hop.parts, h2)?;
                     if let Some(s) = sent.as_mut() {
-                        s.clone_from(req.headers());
+                        **s = req.merged();
                     }
                     Ok(req)
                 })
                 .await?;
-            if raw.head.headers.contains_key(SET_COOKIE) {
-                self.store_cookies(&hop.target, &raw.head.headers);
+            if raw.headers.contains_key(SET_COOKIE) {
+                self.store_cookies(&hop.target, &raw.headers);
             }
-            let status = raw.head.status.as_u16();
-            let location = match raw.head.headers.get(LOCATION) {
+            let status = raw.status.as_u16();
+            let location = match raw.headers.get(LOCATION) {
                 Some(loc)
                     if hop.allow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308) =>
                 {
@@ -555,12 +543,12 @@ impl HttpSession {
                 return Err(Failure::TooManyRedirects(self.max_redirects));
             }
             let next = next_hop(&hop.target, location, &self.base)?;
-            let reason = reason_phrase(&raw.head).into_owned();
+            let reason = reason_phrase(&raw).into_owned();
             hop.history.push(Redirect {
                 url: hop.target.as_str().to_owned(),
                 status,
                 reason,
-                headers: raw.head.headers,
+                headers: raw.headers,
             });
             let to_get = match status {
                 302 | 303 => hop.method != Method::HEAD,
@@ -592,27 +580,36 @@ impl HttpSession {
         hop: &mut Hop,
         start: Instant,
     ) -> Response {
-        let RawResponse { head, body } = raw;
-        let body = match decode_body(&head.headers, body) {
+        let reason = reason_phrase(&raw);
+        let RawResponse {
+            status,
+            version,
+            headers,
+            raw_head,
+            body,
+            ..
+        } = raw;
+        let body = match decode_body(&headers, body) {
             Ok(b) => b,
             Err(f) => return failed(info, f, start.elapsed()),
         };
         let elapsed = start.elapsed();
-        let status = head.status;
-        let reason = reason_phrase(&head);
-        let error = http_error_text(status.as_u16(), &reason, info.name());
+        let error = match status.as_u16() {
+            400.. => http_error_text(status.as_u16(), &reason, info.name()),
+            _ => None,
+        };
         Response {
             status: status.as_u16(),
             reason,
-            version: head.version,
-            headers: head.headers,
+            version,
+            headers: Headers::new(headers, raw_head),
             url: hop.target.full.clone(),
             body,
             history: std::mem::take(&mut hop.history),
             elapsed,
             error,
             start_time: info.start_time,
-            request_headers: hop.sent.take().unwrap_or_default(),
+            request_headers: hop.sent.take().map(|h| *h).unwrap_or_default(),
         }
     }
 
@@ -622,71 +619,65 @@ impl HttpSession {
         method: &Method,
         parts: &HopParts,
         h2: bool,
-    ) -> Result<Request<Body>, Failure> {
-        let mut h = self.template();
+    ) -> Result<Outgoing, Failure> {
+        let body = parts.body.clone().unwrap_or_default();
+        let mut out = Outgoing::new(method.clone(), self.template(), body);
         let is_base = matches!(&self.base, Ok(Some(b)) if Arc::ptr_eq(&b.origin, &target.origin));
         if h2 {
-            h.remove(HOST);
-            h.remove(CONNECTION);
+            out.remove(&HOST);
+            out.remove(&CONNECTION);
         } else if !is_base && !self.headers.contains_key(HOST) {
-            h.insert(HOST, target.origin.host_header.clone());
+            out.insert(HOST, target.origin.host_header.clone());
         }
         if parts.body_dropped {
             for name in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
-                h.remove(name);
+                out.remove(&name);
             }
         }
-        let mut auth = parts.auth.as_ref();
-        for name in &parts.removed {
-            if *name != HOST {
-                h.remove(name);
+        if let Some(more) = &parts.more {
+            let mut auth = more.auth.as_ref();
+            for name in &more.removed {
+                if *name != HOST {
+                    out.remove(name);
+                }
+                // requests applies the session's auth after dropping headers.
+                if *name == AUTHORIZATION && auth.is_none() {
+                    auth = self.auth.as_ref();
+                }
             }
-            // requests applies the session's auth after dropping headers.
-            if *name == AUTHORIZATION && auth.is_none() {
-                auth = self.auth.as_ref();
+            if !more.headers.is_empty() {
+                out.layer(&more.headers, parts.body_dropped);
             }
-        }
-        if !parts.headers.is_empty() {
-            layer_headers(&mut h, &parts.headers, parts.body_dropped);
+            if let Some(auth) = auth.filter(|_| !parts.strip_auth) {
+                if !more.headers.contains_key(AUTHORIZATION) {
+                    out.insert(AUTHORIZATION, auth.clone());
+                }
+            }
         }
         if parts.strip_auth {
-            h.remove(AUTHORIZATION);
-        } else if let Some(auth) = auth {
-            if !parts.headers.contains_key(AUTHORIZATION) {
-                h.insert(AUTHORIZATION, auth.clone());
-            }
+            out.remove(&AUTHORIZATION);
         }
         if let Some(ct) = &parts.content_type {
-            if !h.contains_key(CONTENT_TYPE) {
-                h.insert(CONTENT_TYPE, ct.clone());
+            if !out.contains(&CONTENT_TYPE) {
+                out.insert(CONTENT_TYPE, ct.clone());
             }
         }
-        if !h.contains_key(COOKIE) {
+        if !out.contains(&COOKIE) {
             if let Some(cookie) = self.cookie_header(target) {
-                h.insert(COOKIE, cookie);
+                out.insert(COOKIE, cookie);
             }
         }
-        let body = parts.body.clone().unwrap_or_default();
         // requests sends an explicit zero length for bodiless methods other
-        // than GET and HEAD; some servers insist on it for POST. Set here
-        // rather than left to hyper so the headers sent are all in `h`.
-        if !h.contains_key(CONTENT_LENGTH) && !h.contains_key(TRANSFER_ENCODING) {
-            if !body.is_empty() {
-                h.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        // than GET and HEAD; some servers insist on it for POST. Set here so
+        // the headers sent are all known.
+        if !out.contains(&CONTENT_LENGTH) && !out.contains(&TRANSFER_ENCODING) {
+            if !out.body.is_empty() {
+                out.insert(CONTENT_LENGTH, HeaderValue::from(out.body.len()));
             } else if *method != Method::GET && *method != Method::HEAD {
-                h.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                out.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
             }
         }
-        let mut req = Request::new(Full::new(body));
-        *req.method_mut() = method.clone();
-        *req.uri_mut() = target.uri(h2)?;
-        *req.headers_mut() = h;
-        *req.version_mut() = if h2 {
-            Version::HTTP_2
-        } else {
-            Version::HTTP_11
-        };
-        Ok(req)
+        Ok(out)
     }
 
     fn cookie_header(&self, target: &Target) -> Option<HeaderValue> {
@@ -740,37 +731,6 @@ impl std::fmt::Debug for HttpSession {
     }
 }
 
-/// Templates are the same for every user of a class (same host, same
-/// defaults): one copy serves them all instead of one per user.
-fn shared(template: HeaderMap) -> Arc<HeaderMap> {
-    const KEPT: usize = 32;
-    static TEMPLATES: Mutex<Vec<Arc<HeaderMap>>> = Mutex::new(Vec::new());
-    let mut kept = TEMPLATES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(t) = kept.iter().find(|t| ***t == template) {
-        return t.clone();
-    }
-    let t = Arc::new(template);
-    if kept.len() < KEPT {
-        kept.push(t.clone());
-    }
-    t
-}
-
-/// Puts every header of `layer` into `h`, replacing values of the same name.
-fn layer_headers(h: &mut HeaderMap, layer: &HeaderMap, body_dropped: bool) {
-    for name in layer.keys() {
-        if body_dropped
-            && (name == CONTENT_TYPE || name == CONTENT_LENGTH || name == TRANSFER_ENCODING)
-        {
-            continue;
-        }
-        h.remove(name);
-        for v in layer.get_all(name) {
-            h.append(name.clone(), v.clone());
-        }
-    }
-}
-
 /// Resolves a Location header against the URL that sent it.
 fn next_hop(
     current: &Target,
@@ -803,11 +763,11 @@ fn failed(info: &ReportInfo<'_>, failure: Failure, elapsed: Duration) -> Respons
     }
 }
 
-/// The status line's reason phrase, or the standard one when hyper did not
-/// keep it (it matched).
-fn reason_phrase(head: &http::response::Parts) -> Cow<'static, str> {
-    match head.extensions.get::<hyper::ext::ReasonPhrase>() {
-        Some(r) => Cow::Owned(String::from_utf8_lossy(r.as_bytes()).into_owned()),
-        None => Cow::Borrowed(head.status.canonical_reason().unwrap_or("")),
+/// The status line's reason phrase, or the standard one when the response
+/// did not carry another.
+fn reason_phrase(raw: &RawResponse) -> Cow<'static, str> {
+    match &raw.reason {
+        Some(r) => Cow::Owned(String::from_utf8_lossy(r).into_owned()),
+        None => Cow::Borrowed(raw.status.canonical_reason().unwrap_or("")),
     }
 }

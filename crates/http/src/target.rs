@@ -105,9 +105,13 @@ impl Base {
     }
 }
 
-/// One hop's destination.
+/// One hop's destination; shared, so that a request holds (and copies)
+/// only a pointer.
 #[derive(Debug, Clone)]
-pub(crate) struct Target {
+pub(crate) struct Target(Arc<TargetParts>);
+
+#[derive(Debug)]
+pub(crate) struct TargetParts {
     /// The full URL, without fragment.
     pub full: Bytes,
     /// Where the path starts in `full`.
@@ -117,17 +121,25 @@ pub(crate) struct Target {
     origin_form: Uri,
 }
 
+impl std::ops::Deref for Target {
+    type Target = TargetParts;
+
+    fn deref(&self) -> &TargetParts {
+        &self.0
+    }
+}
+
 impl Target {
     fn new(full: Bytes, path_start: usize, origin: Arc<Origin>) -> Result<Target, Failure> {
         let origin_form = PathAndQuery::from_maybe_shared(full.slice(path_start..))
             .map(Uri::from)
             .map_err(|e| invalid_url(std::str::from_utf8(&full).unwrap_or(""), &e.to_string()))?;
-        Ok(Target {
+        Ok(Target(Arc::new(TargetParts {
             full,
             path_start,
             origin,
             origin_form,
-        })
+        })))
     }
 
     /// Resolves a user-supplied URL: absolute, or relative to the base host.
@@ -200,6 +212,13 @@ impl Target {
         Url::parse(self.as_str()).map_err(|e| invalid_url(self.as_str(), &e.to_string()))
     }
 
+    /// The HTTP/1.1 request-target (origin-form: path and query).
+    pub fn request_target(&self) -> &str {
+        self.origin_form
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+    }
+
     /// The request URI: origin-form for HTTP/1.1, absolute for HTTP/2.
     pub fn uri(&self, absolute: bool) -> Result<Uri, Failure> {
         if !absolute {
@@ -210,6 +229,44 @@ impl Target {
         parts.authority = Some(self.origin.authority.clone());
         parts.path_and_query = self.origin_form.path_and_query().cloned();
         Uri::from_parts(parts).map_err(|e| invalid_url(self.as_str(), &e.to_string()))
+    }
+}
+
+const TARGET_CACHE_SIZE: usize = 16;
+
+struct CachedTarget {
+    url: Box<str>,
+    target: Target,
+}
+
+/// A small ring of recently resolved URLs.
+#[derive(Default)]
+pub(crate) struct TargetCache {
+    entries: Vec<CachedTarget>,
+    next: usize,
+}
+
+impl TargetCache {
+    pub fn get(&self, url: &str) -> Option<Target> {
+        self.entries
+            .iter()
+            .find(|c| &*c.url == url)
+            .map(|c| c.target.clone())
+    }
+
+    pub fn insert(&mut self, url: &str, target: Target) {
+        let entry = CachedTarget {
+            url: url.into(),
+            target,
+        };
+        if self.entries.len() < TARGET_CACHE_SIZE {
+            // Most tasks use one or two URLs: grow one entry at a time.
+            self.entries.reserve_exact(1);
+            self.entries.push(entry);
+        } else {
+            self.entries[self.next] = entry;
+            self.next = (self.next + 1) % TARGET_CACHE_SIZE;
+        }
     }
 }
 

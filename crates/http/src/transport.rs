@@ -2,19 +2,18 @@
 //! with the whole body read.
 //!
 //! HTTP/1.1 connections are driven inside the request's task and kept idle
-//! as bare sockets, or with hyper's state when reused back to back (see
-//! `h1`); HTTP/2 keeps one multiplexed connection per origin, driven by a
-//! spawned task.
+//! as bare sockets (see `h1`); HTTP/2 keeps one multiplexed connection per
+//! origin, driven by hyper in a spawned task.
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use http::header::CONTENT_LENGTH;
-use http::{Method, Request, Response};
+use http::{HeaderMap, Method, Request, Response, StatusCode, Version};
 use http_body_util::Full;
 use hyper::body::{Body as _, Incoming};
 use hyper::client::conn::{http2, TrySendError};
@@ -23,6 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use crate::connect::{connect, ConnectOptions};
 use crate::failure::Failure;
 use crate::h1::{self, Idle};
+use crate::outgoing::Outgoing;
 use crate::target::{Origin, Target};
 
 pub(crate) type Body = Full<Bytes>;
@@ -32,16 +32,23 @@ const MAX_IDLE_PER_ORIGIN: usize = 10;
 
 /// A response whose body has been read completely.
 pub(crate) struct RawResponse {
-    pub head: http::response::Parts,
+    pub status: StatusCode,
+    pub version: Version,
+    /// The reason phrase when it is not the standard one (HTTP/1.1).
+    pub reason: Option<Bytes>,
+    /// The headers, as far as they were parsed into a map: all of them,
+    /// unless `raw_head` is set (none of those is one the session reads).
+    pub headers: HeaderMap,
+    /// An HTTP/1.1 head whose headers are parsed only on demand.
+    pub raw_head: Option<Bytes>,
     pub body: Bytes,
 }
 
-/// A request's time limit, and when it started.
+/// A request's time limit.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
     /// Limit on waiting for each hop's whole response.
     pub read_timeout: Option<Duration>,
-    pub started: Instant,
 }
 
 /// A connection ready for one request.
@@ -105,8 +112,8 @@ impl Pool {
     }
 
     /// An idle connection, if any (the most recently used first). A socket
-    /// the server closed meanwhile is usually noticed by hyper before the
-    /// request is written, which makes the request `NotSent` (see `exchange`).
+    /// the server closed meanwhile is usually noticed before the request is
+    /// written, which makes the request `NotSent` (see `exchange`).
     async fn take_idle(&self, origin: &Arc<Origin>, verify: bool) -> Option<Conn> {
         loop {
             let (h1, h2) = self.with_origin(origin, verify, |p| {
@@ -147,8 +154,8 @@ impl Pool {
 
     /// Sends one request built by `build` (told whether the connection is
     /// HTTP/2) and reads the whole response. A reused connection that turns
-    /// out to be closed is replaced transparently, once: always when the
-    /// request was not written, and for idempotent methods when the server
+    /// out to be closed is replaced transparently: always when the request
+    /// was not written, and once for idempotent methods when the server
     /// closed it without answering.
     pub async fn exchange(
         &self,
@@ -156,17 +163,12 @@ impl Pool {
         method: &Method,
         opts: ConnectOptions,
         timing: Timing,
-        mut build: impl FnMut(bool) -> Result<Request<Body>, Failure>,
+        mut build: impl FnMut(bool) -> Result<Outgoing, Failure>,
     ) -> Result<RawResponse, Failure> {
-        let Timing {
-            read_timeout,
-            started,
-        } = timing;
+        let read_timeout = timing.read_timeout;
         let origin = &target.origin;
         let mut retried = false;
-        let mut pending: Option<Box<Request<Body>>> = None;
-        // The HTTP/1 exchange lives here, unboxed; HTTP/2 ones are boxed.
-        let mut h1_run = pin!(None);
+        let mut passed_over = 0;
         loop {
             let (conn, reused) = match self.take_idle(origin, opts.verify).await {
                 Some(c) => (c, true),
@@ -174,47 +176,45 @@ impl Pool {
                 // future that the hot path would otherwise copy around.
                 None => (Box::pin(open(origin, opts)).await?, false),
             };
-            let h2 = matches!(conn, Conn::H2(_));
-            if let Conn::H2(s) = &conn {
-                if !reused {
-                    self.put_back_h2(origin, opts.verify, s.clone());
-                }
-            }
-            let req = match pending.take() {
-                Some(r) => *r,
-                None => build(h2)?,
-            };
-            let mut h2_run = None;
-            match conn {
-                Conn::H1(idle) => h1_run.set(Some(h1::exchange(idle, req, started))),
-                Conn::H2(sender) => h2_run = Some(Box::pin(send_and_read_h2(sender, req))),
-            }
             // The deadline is polled beside the exchange rather than wrapping
             // it, so the exchange's state is not stored twice.
             let mut deadline = read_timeout.map(|t| Box::pin(tokio::time::sleep(t)));
-            let outcome = poll_fn(|cx| {
-                let run = match (h1_run.as_mut().as_pin_mut(), h2_run.as_mut()) {
-                    (Some(f), _) => f.poll(cx).map(|(outcome, idle)| {
-                        if let Some(i) = idle {
-                            self.put_back_h1(origin, opts.verify, i);
+            let mut expired = |cx: &mut Context<'_>| {
+                deadline
+                    .as_mut()
+                    .is_some_and(|d| d.as_mut().poll(cx).is_ready())
+            };
+            let outcome = match conn {
+                Conn::H1(idle) => {
+                    let out = build(false)?;
+                    // Pinned here, unboxed, and only while it runs.
+                    let mut run = pin!(h1::exchange(idle, out, target.request_target(), reused));
+                    poll_fn(|cx| match run.as_mut().poll(cx) {
+                        Poll::Ready((outcome, idle)) => {
+                            if let Some(i) = idle {
+                                self.put_back_h1(origin, opts.verify, i);
+                            }
+                            Poll::Ready(Some(outcome))
                         }
-                        outcome
-                    }),
-                    (None, Some(f)) => f.as_mut().poll(cx),
-                    (None, None) => Poll::Ready(Err(Exchange::Body(Failure::Text(
-                        "ConnectionError('no connection to send on')".into(),
-                    )))),
-                };
-                if let Poll::Ready(r) = run {
-                    return Poll::Ready(Some(r));
+                        Poll::Pending if expired(cx) => Poll::Ready(None),
+                        Poll::Pending => Poll::Pending,
+                    })
+                    .await
                 }
-                match deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
-                    Some(Poll::Ready(())) => Poll::Ready(None),
-                    _ => Poll::Pending,
+                Conn::H2(sender) => {
+                    if !reused {
+                        self.put_back_h2(origin, opts.verify, sender.clone());
+                    }
+                    let req = h2_request(build(true)?, target)?;
+                    let mut run = Box::pin(send_and_read_h2(sender, req));
+                    poll_fn(|cx| match run.as_mut().poll(cx) {
+                        Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
+                        Poll::Pending if expired(cx) => Poll::Ready(None),
+                        Poll::Pending => Poll::Pending,
+                    })
+                    .await
                 }
-            })
-            .await;
-            h1_run.set(None);
+            };
             let Some(outcome) = outcome else {
                 return Err(Failure::ReadTimeout {
                     tls: origin.tls,
@@ -225,20 +225,21 @@ impl Pool {
             };
             match outcome {
                 Ok(raw) => return Ok(raw),
-                Err(Exchange::NotSent(req, err)) => {
-                    if reused && !retried {
-                        retried = true;
-                        pending = Some(req);
+                Err(Exchange::NotSent(f)) => {
+                    // Nothing went out: on to the next idle connection (each
+                    // one found closed is dropped), or a new one.
+                    if reused && passed_over <= MAX_IDLE_PER_ORIGIN {
+                        passed_over += 1;
                         continue;
                     }
-                    return Err(Failure::Head(err));
+                    return Err(f);
                 }
-                Err(Exchange::Head(err)) => {
-                    if reused && !retried && is_idempotent(method) && closed_before_answer(&err) {
+                Err(Exchange::Head(f)) => {
+                    if reused && !retried && is_idempotent(method) && f.closed_before_answer() {
                         retried = true;
                         continue;
                     }
-                    return Err(Failure::Head(err));
+                    return Err(f);
                 }
                 Err(Exchange::Body(f)) => return Err(f),
             }
@@ -246,18 +247,31 @@ impl Pool {
     }
 }
 
+/// An HTTP/2 request for `out`.
+fn h2_request(out: Outgoing, target: &Target) -> Result<Request<Body>, Failure> {
+    let headers = out.merged();
+    let mut req = Request::new(Full::new(out.body));
+    *req.method_mut() = out.method;
+    *req.uri_mut() = target.uri(true)?;
+    *req.headers_mut() = headers;
+    *req.version_mut() = Version::HTTP_2;
+    Ok(req)
+}
+
+/// How an exchange failed.
 pub(crate) enum Exchange {
-    /// The connection refused the request before writing it.
-    NotSent(Box<Request<Body>>, hyper::Error),
-    Head(hyper::Error),
+    /// The connection turned out closed before the request was written.
+    NotSent(Failure),
+    /// Sending, or waiting for the response head, failed.
+    Head(Failure),
     Body(Failure),
 }
 
 impl Exchange {
-    pub(crate) fn from_try_send(mut e: TrySendError<Request<Body>>) -> Exchange {
+    fn from_try_send(mut e: TrySendError<Request<Body>>) -> Exchange {
         match e.take_message() {
-            Some(r) => Exchange::NotSent(Box::new(r), e.into_error()),
-            None => Exchange::Head(e.into_error()),
+            Some(_) => Exchange::NotSent(Failure::Head(e.into_error())),
+            None => Exchange::Head(Failure::Head(e.into_error())),
         }
     }
 }
@@ -275,21 +289,28 @@ async fn send_and_read_h2(
     let body = read_body(&mut body, expected, |b, cx| Pin::new(b).poll_frame(cx))
         .await
         .map_err(Exchange::Body)?;
-    Ok(RawResponse { head, body })
+    Ok(RawResponse {
+        status: head.status,
+        version: head.version,
+        reason: None,
+        headers: head.headers,
+        raw_head: None,
+        body,
+    })
 }
 
-pub(crate) fn content_length(head: &http::response::Parts) -> Option<u64> {
+fn content_length(head: &http::response::Parts) -> Option<u64> {
     head.headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
-pub(crate) type Frame = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>;
+type Frame = Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>;
 
 /// Reads the whole body; a single chunk is kept without copying.
 /// `poll_frame` polls the body (and whatever feeds it).
-pub(crate) async fn read_body(
+async fn read_body(
     body: &mut Incoming,
     expected: Option<u64>,
     mut poll_frame: impl FnMut(&mut Incoming, &mut Context<'_>) -> Poll<Frame>,
@@ -335,24 +356,6 @@ fn is_idempotent(m: &Method) -> bool {
         *m,
         Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
     )
-}
-
-/// The server closed a kept-alive connection as we reused it.
-fn closed_before_answer(e: &hyper::Error) -> bool {
-    if e.is_canceled() || e.is_incomplete_message() || e.is_closed() {
-        return true;
-    }
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
-            );
-        }
-        cur = err.source();
-    }
-    false
 }
 
 /// A new connection; HTTP/2 when TLS negotiated it.

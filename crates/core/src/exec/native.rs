@@ -85,7 +85,9 @@ impl NativeBackend {
         })
     }
 
-    /// One engine thread per available core, or `ROCUST_ENGINE_THREADS` of them.
+    /// `ROCUST_ENGINE_THREADS` engine threads, else one per available core,
+    /// or one per two cores when every host the users aim at is on this
+    /// machine (see `default_threads`).
     pub fn with_default_threads(
         env: Arc<Environment>,
         classes: Vec<DynUserClass>,
@@ -94,9 +96,47 @@ impl NativeBackend {
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|&n| n > 0)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            .unwrap_or_else(|| {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let hosts: Vec<String> = match &env.host {
+                    Some(h) => vec![h.clone()],
+                    None => classes.iter().filter_map(|c| c.info().host).collect(),
+                };
+                default_threads(cores, &hosts)
+            });
+        log::debug!("{n} engine threads");
         Self::new(env, classes, n)
     }
+}
+
+/// Engine threads for `cores` cores: one per core, but half as many when
+/// every host is a loopback one. Such a target runs on the same cores, and
+/// engine threads that outnumber the cores left to them cost more CPU per
+/// request (they keep parking and waking, and preempt each other and the
+/// target) without adding throughput.
+fn default_threads(cores: usize, hosts: &[String]) -> usize {
+    let local = !hosts.is_empty() && hosts.iter().all(|h| is_loopback_url(h));
+    if local {
+        (cores / 2).max(1)
+    } else {
+        cores.max(1)
+    }
+}
+
+/// `http://127.0.0.1:8089/path`, `https://[::1]`, `http://localhost`...
+fn is_loopback_url(url: &str) -> bool {
+    let url = url.trim();
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.rsplit_once(':').map_or(host_port, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl UserBackend for NativeBackend {
@@ -403,6 +443,34 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         assert_eq!(b.user_count(), n);
+    }
+
+    #[test]
+    fn loopback_targets_leave_half_the_cores_to_the_target() {
+        let hosts = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for local in [
+            "http://127.0.0.1:8089",
+            "https://[::1]:443/x",
+            "http://LOCALHOST/",
+            "http://u:p@127.0.0.2",
+            "localhost:80",
+        ] {
+            assert_eq!(default_threads(4, &hosts(&[local])), 2, "{local}");
+        }
+        assert_eq!(default_threads(1, &hosts(&["http://127.0.0.1"])), 1);
+        assert_eq!(default_threads(2, &hosts(&["http://127.0.0.1"])), 1);
+        for remote in [
+            "http://10.0.0.1:80",
+            "https://example.com",
+            "http://[::2]",
+            "",
+        ] {
+            assert_eq!(default_threads(4, &hosts(&[remote])), 4, "{remote}");
+        }
+        // Every host must be local; none known is not local.
+        let mixed = hosts(&["http://127.0.0.1", "http://example.com"]);
+        assert_eq!(default_threads(4, &mixed), 4);
+        assert_eq!(default_threads(4, &[]), 4);
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct UserControl {
     /// The user's task while it awaits a killable step, to wake it on kill.
     waker: RefCell<Option<Waker>>,
     finished: Cell<bool>,
+    /// The user's task gave other tasks their turn (an await was pending)
+    /// since its last wait.
+    suspended: Cell<bool>,
 }
 
 impl Default for UserControl {
@@ -43,6 +46,7 @@ impl Default for UserControl {
             killed: Cell::new(false),
             waker: RefCell::new(None),
             finished: Cell::new(false),
+            suspended: Cell::new(false),
         }
     }
 }
@@ -104,6 +108,7 @@ impl<F: Future> Future for Killable<'_, F> {
         match this.fut.poll(cx) {
             Poll::Ready(out) => Poll::Ready(Some(out)),
             Poll::Pending => {
+                this.control.suspended.set(true);
                 let mut slot = this.control.waker.borrow_mut();
                 if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *slot = Some(cx.waker().clone());
@@ -226,7 +231,7 @@ struct Runner<'a, U> {
 
 impl<U: 'static> Runner<'_, U> {
     async fn step(&self, f: &TaskFn<U>, user: &mut U, what: &str) -> Step {
-        let fut = AssertUnwindSafe(in_step(f(user))).catch_unwind();
+        let fut = AssertUnwindSafe(in_step(f.call(user))).catch_unwind();
         match self.ctl.unless_killed(fut).await {
             None => Step::Killed,
             Some(Ok(Ok(()))) => Step::Done,
@@ -251,7 +256,7 @@ impl<U: 'static> Runner<'_, U> {
     /// Runs an on_stop method; it cannot be killed, and its errors are only logged.
     async fn on_stop(&self, f: &Option<TaskFn<U>>, user: &mut U, owner: &str) {
         let Some(f) = f else { return };
-        let msg = match AssertUnwindSafe(in_step(f(user))).catch_unwind().await {
+        let msg = match AssertUnwindSafe(in_step(f.call(user))).catch_unwind().await {
             Ok(Ok(())) | Ok(Err(TaskError::StopUser)) => return,
             Ok(Err(e)) => e.to_string(),
             Err(_) => {
@@ -279,12 +284,18 @@ impl<U: 'static> Runner<'_, U> {
                 .next_wait(&mut self.pacing.borrow_mut()),
         };
         self.ctl.state.set(UserState::Waiting);
-        let slept = if delay.is_zero() {
+        let suspended = self.ctl.suspended.get();
+        let slept = if delay.is_zero() && suspended {
+            // Other users already had their turn while this one's task
+            // waited (on I/O): no need to yield again.
+            self.ctl.unless_killed(std::future::ready(())).await
+        } else if delay.is_zero() {
             // No timer for no wait: a timer rounds up to the next millisecond.
             self.ctl.unless_killed(tokio::task::yield_now()).await
         } else {
             self.ctl.unless_killed(tokio::time::sleep(delay)).await
         };
+        self.ctl.suspended.set(false);
         if slept.is_none() {
             return Err(StopReason::Killed);
         }

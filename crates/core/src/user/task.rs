@@ -75,19 +75,30 @@ impl fmt::Display for TaskError {
 
 pub(crate) type LocalBoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// An async method of the user struct `U`, callable without knowing its type.
+pub(crate) trait CallTask<U>: Send + Sync {
+    fn call<'a>(&'a self, user: &'a mut U) -> LocalBoxFuture<'a, TaskResult>;
+}
+
+impl<U, F> CallTask<U> for F
+where
+    F: AsyncFn(&mut U) -> TaskResult + Send + Sync,
+{
+    /// The task's own future, boxed once: no wrapper future around it and no
+    /// reference count touched per call (this runs once per task).
+    fn call<'a>(&'a self, user: &'a mut U) -> LocalBoxFuture<'a, TaskResult> {
+        Box::pin(self(user))
+    }
+}
+
 /// A type-erased async method of the user struct `U`.
-pub(crate) type TaskFn<U> =
-    Arc<dyn for<'a> Fn(&'a mut U) -> LocalBoxFuture<'a, TaskResult> + Send + Sync>;
+pub(crate) type TaskFn<U> = Arc<dyn CallTask<U>>;
 
 pub(crate) fn erase<U: 'static, F>(f: F) -> TaskFn<U>
 where
     F: AsyncFn(&mut U) -> TaskResult + Send + Sync + 'static,
 {
-    let f = Arc::new(f);
-    Arc::new(move |user: &mut U| {
-        let f = f.clone();
-        Box::pin(async move { (*f)(user).await }) as LocalBoxFuture<'_, TaskResult>
-    })
+    Arc::new(f)
 }
 
 /// The last path segment of a function's type name: `website::WebsiteUser::index` gives `index`.

@@ -349,3 +349,63 @@ fn a_waiting_user_is_stopped_at_once() {
     assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(take(&log), ["a", "on_stop"]);
 }
+
+#[test]
+fn users_without_wait_share_the_thread() {
+    // No wait time: a task that never suspends yields after each run, one
+    // that awaits something has already let the others run. Neither kind
+    // starves the other, and a user killed between tasks stops at once.
+    struct Busy {
+        runs: Arc<Mutex<[usize; 2]>>,
+        slot: usize,
+    }
+    impl Busy {
+        async fn spin(&mut self) -> TaskResult {
+            self.runs.lock().unwrap()[self.slot] += 1;
+            if self.slot == 1 {
+                tokio::task::yield_now().await;
+            }
+            Ok(())
+        }
+    }
+    let env = Environment::new(None);
+    let runs = Arc::new(Mutex::new([0usize; 2]));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    let controls: Vec<Rc<UserControl>> = (0..2).map(|_| Rc::default()).collect();
+    let users: Vec<_> = (0..2)
+        .map(|slot| {
+            let runs = runs.clone();
+            let class = UserClass::new("Busy", move |_| Busy {
+                runs: runs.clone(),
+                slot,
+            })
+            .task(Busy::spin);
+            let ctx = UserContext::new(env.clone(), env.stats.recorder(), None, Arc::from("B"));
+            (class, ctx, controls[slot].clone())
+        })
+        .collect();
+    local.block_on(&rt, async move {
+        let handles: Vec<_> = users
+            .into_iter()
+            .map(|(class, ctx, ctl)| tokio::task::spawn_local(run_user(Arc::new(class), ctx, ctl)))
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for c in &controls {
+            c.kill();
+        }
+        for h in handles {
+            tokio::time::timeout(Duration::from_secs(1), h)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    });
+    let [cpu, io] = *runs.lock().unwrap();
+    assert!(cpu > 100 && io > 100, "{cpu} {io}");
+    // Turns alternate: neither ran much more often than the other.
+    assert!(cpu.abs_diff(io) <= cpu.max(io) / 2, "{cpu} {io}");
+}

@@ -21,6 +21,7 @@ from gevent.hub import Waiter, get_hub
 
 from . import _engine, _import_hook
 from ._backend import UserGroupController
+from ._locust.runners import LocalRunner
 from ._run import _exit_on_import_error, locustfile_option, locustfile_paths
 
 logger = logging.getLogger("locust.main")
@@ -378,35 +379,28 @@ class EngineDriver:
         self.engine.quit()
 
 
-def _runner_class() -> Any:
-    from ._locust.runners import LocalRunner
+class EngineRunner(LocalRunner):
+    """The runner facade whose state is the Rust runner's. Named LocalRunner, which is
+    what locustfiles print and compare."""
 
-    class EngineRunner(LocalRunner):
-        """The runner facade whose state is the Rust runner's. Named LocalRunner, which
-        is what locustfiles print and compare."""
+    def __init__(self, environment: Any, engine: Any) -> None:
+        self._engine = engine
+        super().__init__(environment)
 
-        def __init__(self, environment: Any, engine: Any) -> None:
-            self._engine = engine
-            super().__init__(environment)
+    @property
+    def state(self) -> str:
+        state: str = self._engine.runner_state
+        return state
 
-        @property
-        def state(self) -> str:
-            state: str = self._engine.runner_state
-            return state
+    @state.setter
+    def state(self, value: str) -> None:
+        pass
 
-        @state.setter
-        def state(self, value: str) -> None:
-            pass
-
-        def log_exception(self, node_id: str, msg: str, formatted_tb: str) -> None:
-            self._engine.log_exception(msg, formatted_tb)
-
-    EngineRunner.__name__ = EngineRunner.__qualname__ = "LocalRunner"
-    return EngineRunner
+    def log_exception(self, node_id: str, msg: str, formatted_tb: str) -> None:
+        self._engine.log_exception(msg, formatted_tb)
 
 
-def EngineRunner(environment: Any, engine: Any) -> Any:
-    return _runner_class()(environment, engine)
+EngineRunner.__name__ = EngineRunner.__qualname__ = "LocalRunner"
 
 
 class EngineStats:

@@ -84,8 +84,14 @@ def rocust_totals(out_path, csv_prefix):
     return csv_totals, f"{csv_prefix}_stats.csv"
 
 
+#: Locust's current RPS averages a ~10 s window; rows closer than this to the end of the
+#: spawn still count the spawn's burst and the quiet second after it.
+RPS_WINDOW_S = 12
+
+
 def steady_rps(prefix, users):
-    """Mean current RPS over the history rows taken with all users running, if the file has any."""
+    """Mean current RPS over the history rows with all users running whose window no longer
+    reaches back into the spawn, if the file has any."""
     path = f"{prefix}_stats_history.csv"
     try:
         with open(path, newline="") as f:
@@ -96,10 +102,13 @@ def steady_rps(prefix, users):
             ]
     except OSError:
         return None
-    values = [float(r["Requests/s"]) for r in rows if r.get("Requests/s") not in (None, "", "N/A")]
-    # The first rows after the ramp still carry its window; drop them when there are enough.
-    values = values[2:] if len(values) > 4 else values
-    return statistics.mean(values) if values else None
+    rows = [r for r in rows if r.get("Requests/s") not in (None, "", "N/A")]
+    if not rows:
+        return None
+    settled = [r for r in rows if int(r["Timestamp"]) >= int(rows[0]["Timestamp"]) + RPS_WINDOW_S]
+    # Short runs: fall back to all rows but the first two.
+    chosen = settled if len(settled) >= 3 else (rows[2:] if len(rows) > 4 else rows)
+    return statistics.mean(float(r["Requests/s"]) for r in chosen)
 
 
 def cpu(args):
@@ -164,7 +173,7 @@ def memory(args):
     print(f"offered request rate:  {offered:9.1f} req/s (users / mean wait, response time ignored)")
     print(f"achieved request rate: {overall:9.1f} req/s (whole run, Aggregated req/s)")
     if steady is not None:
-        print(f"achieved request rate: {steady:9.1f} req/s (steady, stats history with all users)")
+        print(f"achieved request rate: {steady:9.1f} req/s (steady: stats history with all users, {RPS_WINDOW_S} s after the spawn)")
     print(f"achieved/offered: {(steady if steady is not None else overall) / offered:.2f}")
     if load["exit_code"] != 0:
         print(f"warning: rocust exited with code {load['exit_code']}")

@@ -27,12 +27,15 @@ LOCUSTFILE="${DEMO_LOCUSTFILE:-examples/locustfile.py}"
 ROCUST_VENV="${ROCUST_VENV:-$REPO_ROOT/.venv-rocust}"
 
 if [[ "${DEMO_SKIP_BUILD:-0}" != 1 ]]; then
-    if [[ "${DEMO_RUST:-0}" != 1 ]]; then
+    if [[ "${DEMO_RUST:-0}" == 1 ]]; then
+        echo "==> cargo build --release -p rocust-demo-target -p rocust-example" >&2
+        cargo build --release --locked -p rocust-demo-target -p rocust-example
+    else
         echo "==> pip install . (into $ROCUST_VENV)" >&2
         bash scripts/install-python-package.sh
+        echo "==> cargo build --release -p rocust-demo-target" >&2
+        cargo build --release --locked -p rocust-demo-target
     fi
-    echo "==> cargo build --workspace --release" >&2
-    cargo build --workspace --release --locked
 fi
 if [[ "${DEMO_RUST:-0}" == 1 ]]; then
     COMMAND=("$EXAMPLE_BIN")

@@ -229,14 +229,14 @@ class Session:
         environment = self.environment
 
         def http_client(user: Any) -> Any:
-            transport = EngineTransport(engine, engine.session(type(user).__name__, True))
+            transport = EngineTransport(engine, engine.session(type(user).__name__, True, user.host))
             return HttpSession(
                 base_url=user.host, request_event=environment.events.request, user=user, transport=transport
             )
 
         def fast_client(user: Any) -> Any:
             insecure = getattr(user, "insecure", True)
-            transport = EngineTransport(engine, engine.session(type(user).__name__, not insecure))
+            transport = EngineTransport(engine, engine.session(type(user).__name__, not insecure, user.host))
             return FastHttpSession(environment, base_url=user.host, user=user, transport=transport, insecure=insecure)
 
         set_client_factory("HttpUser", http_client)

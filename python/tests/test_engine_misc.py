@@ -29,6 +29,8 @@ class _Slow(BaseHTTPRequestHandler):
         if self.path.startswith("/slow"):
             time.sleep(0.5)
         body = b"ok"
+        if self.path.startswith("/cookie"):
+            body = (self.headers.get("Cookie") or "").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -137,3 +139,34 @@ def test_readme_example_locustfile_runs(server: str, tmp_path: Path) -> None:
     names = {line.split(",")[1] for line in (tmp_path / "out_stats.csv").read_text().splitlines()[1:]}
     assert {"/login", "/", "Aggregated"} <= names
     assert "Response time percentiles" in proc.stderr
+
+
+COOKIES = """
+from locust import HttpUser, constant, task
+
+class CookieUser(HttpUser):
+    wait_time = constant(100)
+
+    @task
+    def t(self):
+        self.client.cookies.set("token", "abc")
+        self.client.cookies.set("scoped", "s", path="/cookie/deep")
+        top = self.client.get("/cookie").text
+        deep = self.client.get("/cookie/deep/x").text
+        print("@@", top, "|", sorted(deep.split("; ")), "|", self.client.cookies.get("token"), flush=True)
+"""
+
+
+def test_cookies_set_by_user_code_are_sent(server: str, tmp_path: Path) -> None:
+    """client.cookies.set(...) goes into the engine's jar for the user's host (and path)."""
+    (tmp_path / "cookies.py").write_text(COOKIES)
+    proc = subprocess.run(
+        [*_rocust(), "-f", "cookies.py", "--headless", "-u", "1", "-r", "1", "-t", "2s", "-H", server],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("@@"))
+    assert line == "@@ token=abc | ['scoped=s', 'token=abc'] | abc", proc.stdout

@@ -362,8 +362,23 @@ impl HttpSession {
         let Ok(url) = target.url() else {
             return false;
         };
+        self.store_cookie(name, value, "/", &url)
+    }
+
+    /// Puts a cookie for `path` in the jar as if the host of `url` had set it
+    /// (for sessions without a base host, whose requests use absolute URLs).
+    pub fn set_cookie_for(&self, url: &str, name: &str, value: &str, path: &str) -> bool {
+        match url::Url::parse(url) {
+            Ok(url) => self.store_cookie(name, value, path, &url),
+            Err(_) => false,
+        }
+    }
+
+    fn store_cookie(&self, name: &str, value: &str, path: &str, url: &url::Url) -> bool {
         let mut jar = self.jar();
-        let ok = jar.parse(&format!("{name}={value}; Path=/"), &url).is_ok();
+        let ok = jar
+            .parse(&format!("{name}={value}; Path={path}"), url)
+            .is_ok();
         self.has_cookies
             .store(jar.iter_any().next().is_some(), Ordering::Relaxed);
         ok

@@ -375,6 +375,38 @@ async fn cookies_are_kept_per_session() {
 }
 
 #[tokio::test]
+async fn cookies_set_for_a_host_in_a_session_without_base() {
+    let server = hyper_server(|seen| async move {
+        let cookie = seen
+            .headers
+            .get("cookie")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        respond(200, cookie)
+    })
+    .await;
+    // Python users' sessions have no base host: their requests use absolute URLs.
+    let rec = Recorded::new(None);
+    let client = HttpSession::new(&rec.ctx);
+    assert!(!client.set_cookie("nobase", "x"));
+    assert!(client.set_cookie_for(&server.url(), "token", "t1", "/"));
+    assert!(client.set_cookie_for(&server.url(), "scoped", "s", "/api"));
+    let url = |path: &str| format!("{}{path}", server.url());
+    assert_eq!(client.get(url("/me")).send().await.text(), "token=t1");
+    let mut sent: Vec<String> = client
+        .get(url("/api/x"))
+        .send()
+        .await
+        .text()
+        .split("; ")
+        .map(str::to_owned)
+        .collect();
+    sent.sort();
+    assert_eq!(sent, ["scoped=s", "token=t1"]);
+    assert!(!client.set_cookie_for("not a url", "a", "b", "/"));
+}
+
+#[tokio::test]
 async fn absolute_urls_and_base_path() {
     let server = echo_server().await;
     let rec = Recorded::new(Some(&format!("{}/api/", server.url())));

@@ -40,6 +40,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Session {
     thread: usize,
     inner: Arc<HttpSession>,
+    /// The user's host: cookies set without a domain belong to it.
+    host: Option<String>,
 }
 
 #[pymethods]
@@ -53,10 +55,20 @@ impl Session {
             .collect()
     }
 
+    /// A cookie as if `domain` (default: the user's host) had set it for `path`.
     #[pyo3(signature = (name, value, domain = "", path = "/"))]
     fn set_cookie(&self, name: &str, value: &str, domain: &str, path: &str) -> bool {
-        let _ = (domain, path);
-        self.inner.set_cookie(name, value)
+        let path = if path.is_empty() { "/" } else { path };
+        let domain = domain.trim_start_matches('.');
+        let url = if domain.is_empty() {
+            match &self.host {
+                Some(host) => host.clone(),
+                None => return false,
+            }
+        } else {
+            format!("http://{domain}/")
+        };
+        self.inner.set_cookie_for(&url, name, value, path)
     }
 
     fn clear_cookies(&self) {
@@ -259,15 +271,19 @@ impl Engine {
         self.shared.counts().insert(class_name, count);
     }
 
-    /// A new HTTP session for a user of `user_class`.
-    #[pyo3(signature = (user_class, verify = true))]
-    fn session(&self, user_class: &str, verify: bool) -> PyResult<Session> {
+    /// A new HTTP session for a user of `user_class` whose host is `host`.
+    #[pyo3(signature = (user_class, verify = true, host = None))]
+    fn session(&self, user_class: &str, verify: bool, host: Option<String>) -> PyResult<Session> {
         let http =
             self.shared.http.get().ok_or_else(|| {
                 PyRuntimeError::new_err("the engine's HTTP threads are not running")
             })?;
         let (thread, inner) = http.session(user_class, verify);
-        Ok(Session { thread, inner })
+        Ok(Session {
+            thread,
+            inner,
+            host,
+        })
     }
 
     /// Starts a request; `waiter` (a gevent Waiter) gets the RawResponse

@@ -24,8 +24,6 @@ from ._backend import UserGroupController
 from ._locust.runners import LocalRunner
 from ._run import _exit_on_import_error, locustfile_option, locustfile_paths
 
-logger = logging.getLogger("locust.main")
-
 
 def run_session(args: List[str]) -> int:
     _import_hook.install()
@@ -54,14 +52,11 @@ def run_session(args: List[str]) -> int:
     if not getattr(options, "skip_log_setup", False):
         setup_logging(str(getattr(options, "loglevel", "INFO")), getattr(options, "logfile", None))
 
-    shape = None
     if len(shapes) > 1:
         names = ", ".join(type(s).__name__ for s in shapes)
         sys.stderr.write(f"Only one LoadTestShape class is allowed per locustfile (found {names}).\n")
         return 1
-    if shapes:
-        shape = shapes[0]
-    return Session(options, parsed, paths, user_classes, shape).run()
+    return Session(options, parsed, paths, user_classes, shapes[0] if shapes else None).run()
 
 
 def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:

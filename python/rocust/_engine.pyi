@@ -1,6 +1,6 @@
 """Types of the Rust extension (crates/python)."""
 
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 LOCUST_VERSION: str
 VERSION: str
@@ -31,13 +31,80 @@ class Session:
     def clear_cookies(self) -> None: ...
     def close(self) -> None: ...
 
+class Event:
+    """A runner event whose Python listeners run before the runner goes on."""
+
+    Init: "Event"
+    TestStart: "Event"
+    TestStopping: "Event"
+    TestStop: "Event"
+    ResetStats: "Event"
+    Quitting: "Event"
+
+class Command:
+    """What the Rust runner asks of the Python side; one subclass per command. Every
+    command but Exit has a token and must be answered once (done/failed/shape_tick)."""
+
+    class SelectClasses(Command):
+        token: int
+        names: List[str]
+
+    class ApplyFilter(Command):
+        token: int
+        tags: Optional[List[str]]
+        exclude_tags: Optional[List[str]]
+        equal_weights: bool
+
+    class Spawn(Command):
+        token: int
+        user_class: str
+        count: int
+
+    class StopUsers(Command):
+        token: int
+        counts: Dict[str, int]
+        stop_timeout: Optional[float]
+
+    class KillAll(Command):
+        token: int
+
+    class FireEvent(Command):
+        token: int
+        event: Event
+
+    class SpawningComplete(Command):
+        token: int
+        user_count: int
+
+    class Quit(Command):
+        token: int
+        exit_code: int
+
+    class ShapeTick(Command):
+        token: int
+        started: float
+
+    class Exit(Command):
+        code: int
+
 class Engine:
     fd: int
     runner_state: str
+    target_user_count: int
     def __init__(self) -> None: ...
+    def start_http(self, threads: int) -> None: ...
     def run(self, options: ParsedOptions, classes: List[Any], has_shape: bool, http_threads: int = ...) -> None: ...
-    def drain(self) -> Tuple[List[Tuple[Any, RawResponse]], List[Tuple[Any, ...]]]: ...
-    def reply(self, token: int, value: Any = ...) -> None: ...
+    def drain(self) -> Tuple[List[Tuple[Any, RawResponse]], List[Command]]: ...
+    def done(self, token: int) -> None: ...
+    def failed(self, token: int, message: str) -> None: ...
+    def shape_tick(
+        self,
+        token: int,
+        user_count: Optional[int] = ...,
+        spawn_rate: float = ...,
+        user_classes: Optional[List[str]] = ...,
+    ) -> None: ...
+    def mark_unhandled_exception(self) -> None: ...
     def set_count(self, class_name: str, count: int) -> None: ...
     def session(self, user_class: str, verify: bool = ..., host: Optional[str] = ...) -> Session: ...
     def send(

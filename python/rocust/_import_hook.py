@@ -1,11 +1,12 @@
-"""Makes ``import locust`` (and ``locust.*``) mean ``rocust._locust`` in this process only.
+"""Makes ``import locust`` (and ``locust.*``) mean ``rocust._locust`` in this process.
 
 ``install()`` puts a finder first on ``sys.meta_path``. For ``locust`` or ``locust.X.Y`` it
 imports ``rocust._locust`` or ``rocust._locust.X.Y`` and hands back that very module
 object, so ``locust.events is rocust._locust.events`` and a class imported through
 either name is the same class. Nothing is written to disk and nothing happens unless
-``install()`` is called, so a real Locust installed in the same environment stays
-what every other process imports.
+``install()`` is called: ``rocust -f`` calls it first thing, and elsewhere
+``_locust_fallback`` calls it only when no other ``locust`` can be found, so a real
+Locust installed in the same environment stays what every other process imports.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from types import ModuleType
 from typing import Optional, Sequence
 
-__all__ = ["ALIAS", "TARGET", "LocustAliasFinder", "install", "installed", "uninstall"]
+__all__ = ["ALIAS", "TARGET", "LocustAliasFinder", "fallback_spec", "install", "installed", "uninstall"]
 
 ALIAS = "locust"
 TARGET = "rocust._locust"
@@ -74,6 +76,31 @@ class LocustAliasFinder(importlib.abc.MetaPathFinder):
         if is_package:
             spec.submodule_search_locations = list(target_spec.submodule_search_locations or [])
         return spec
+
+
+class _ImportLocustLoader(_AliasLoader):
+    """``import locust`` outside ``rocust -f`` (see ``_locust_fallback``): first what
+    Locust's ``locust/__init__.py`` does, gevent's monkey patching unless
+    ``LOCUST_SKIP_MONKEY_PATCH`` is set, then the hook for every ``locust.*`` module."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        if not os.getenv("LOCUST_SKIP_MONKEY_PATCH"):
+            from gevent import monkey
+
+            monkey.patch_all()
+        install()
+        return super().create_module(spec)
+
+
+def fallback_spec() -> Optional[importlib.machinery.ModuleSpec]:
+    """The spec of ``locust`` as rocust's API, for a process where no other ``locust``
+    can be found. Nothing is imported until the import system uses it."""
+    target_spec = importlib.util.find_spec(TARGET)
+    if target_spec is None:
+        return None
+    spec = importlib.machinery.ModuleSpec(ALIAS, _ImportLocustLoader(TARGET), is_package=True)
+    spec.submodule_search_locations = list(target_spec.submodule_search_locations or [])
+    return spec
 
 
 _finder: Optional[LocustAliasFinder] = None

@@ -32,7 +32,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     from gevent import monkey
 
     monkey.patch_all()
-    from ._session import run_session
+    from ._main import run_session
 
     sys.exit(run_session(args))
 

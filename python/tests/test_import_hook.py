@@ -150,8 +150,9 @@ def test_importing_does_not_monkey_patch_or_install_anything() -> None:
 def test_install_is_idempotent_and_uninstall_forgets_aliases() -> None:
     result = run_python(
         """
-        import importlib.util, json, sys
-        real = importlib.util.find_spec("locust") is not None
+        import importlib.machinery, json, sys
+        real = importlib.machinery.PathFinder.find_spec("locust") is not None
+        fallback = any(type(f).__name__ == "LocustFallbackFinder" for f in sys.meta_path)
         from rocust import _import_hook
         _import_hook.install(); _import_hook.install()
         finders = sum(type(f).__name__ == "LocustAliasFinder" for f in sys.meta_path)
@@ -163,13 +164,14 @@ def test_install_is_idempotent_and_uninstall_forgets_aliases() -> None:
             again = locust.__name__
         except ModuleNotFoundError:
             again = None
-        print(json.dumps([finders, left, again, real]))
+        print(json.dumps([finders, left, again, real, fallback]))
         """
     )
-    # After uninstall `locust` is whatever the environment has: the real one or nothing.
-    finders, left, again, real = result
+    # After uninstall `locust` is whatever the environment has: the real one, rocust's
+    # through the fallback of an installed rocust (rocust_locust.pth), or nothing.
+    finders, left, again, real, fallback = result
     assert (finders, left) == (1, [])
-    assert again == ("locust" if real else None)
+    assert again == ("locust" if real else "rocust._locust" if fallback else None)
 
 
 @needs_locust

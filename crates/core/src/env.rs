@@ -1,5 +1,6 @@
 //! The environment a test runs in: what every part of the engine shares.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -19,6 +20,7 @@ pub struct Environment {
     stop_test: Mutex<Option<String>>,
     stop_test_notify: Notify,
     process_exit_code: Mutex<Option<i32>>,
+    unhandled_exception: AtomicBool,
 }
 
 impl Environment {
@@ -31,6 +33,7 @@ impl Environment {
             stop_test: Mutex::new(None),
             stop_test_notify: Notify::new(),
             process_exit_code: Mutex::new(None),
+            unhandled_exception: AtomicBool::new(false),
         })
     }
 
@@ -48,6 +51,32 @@ impl Environment {
             .process_exit_code
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Something raised and nobody handled it: an event listener, a user's
+    /// constructor, a background task (Locust's `log.unhandled_greenlet_exception`).
+    /// Fatal after `init`; otherwise the run goes on and exits with code 2.
+    pub fn mark_unhandled_exception(&self) {
+        self.unhandled_exception.store(true, Ordering::Relaxed);
+    }
+
+    pub fn has_unhandled_exception(&self) -> bool {
+        self.unhandled_exception.load(Ordering::Relaxed)
+    }
+
+    /// The exit code of a run that has ended, by Locust's rules: the code user
+    /// code set, else `exit_code_on_error` if any request failed or a user
+    /// raised, else 2 after an unhandled exception, else 0.
+    pub fn exit_code(&self, exit_code_on_error: i32) -> i32 {
+        if let Some(code) = self.process_exit_code() {
+            code
+        } else if self.stats.has_errors_or_exceptions() {
+            exit_code_on_error
+        } else if self.has_unhandled_exception() {
+            2
+        } else {
+            0
+        }
     }
 
     /// A user asked to stop the whole test (Locust's `StopTest`); the first reason wins.

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use rocust::UserSource;
 use rocust_core::env::Environment;
-use rocust_core::exec::{BoxFuture, UserBackend};
+use rocust_core::exec::{BoxFuture, SpawnError, UserBackend};
 use rocust_core::runner::LocalRunner;
 use rocust_core::shape::{LoadTestShape, ShapeContext, ShapeTick};
 use rocust_core::user::{TaskFilter, UserClassInfo};
 
-use crate::bridge::{Bridge, Command, Reply};
+use crate::bridge::Bridge;
+use crate::command::{Command, Event, Reply};
 use crate::http::HttpThreads;
 
 /// What the Python-facing `Engine` and the control thread share.
@@ -57,21 +58,28 @@ impl UserBackend for PythonBackend {
         let list = |tags: &Option<std::collections::BTreeSet<String>>| {
             tags.as_ref().map(|t| t.iter().cloned().collect::<Vec<_>>())
         };
-        self.shared.bridge.call(|token| Command::ApplyFilter {
+        let reply = self.shared.bridge.call(|token| Command::ApplyFilter {
             token,
             tags: list(&filter.tags),
             exclude_tags: list(&filter.exclude_tags),
             equal_weights: filter.equal_weights,
         });
+        log_failure(reply);
     }
 
-    fn spawn(&self, class: &str, count: usize) {
-        // Counted now: the runner reads counts before Python has spawned.
-        *self.shared.counts().entry(class.to_owned()).or_default() += count;
-        self.shared.bridge.send(Command::Spawn {
-            class: class.to_owned(),
+    fn spawn(&self, class: &str, count: usize) -> BoxFuture<'static, Result<(), SpawnError>> {
+        let done = self.shared.bridge.call_async(|token| Command::Spawn {
+            token,
+            user_class: class.to_owned(),
             count,
         });
+        Box::pin(async move {
+            match done.await {
+                Ok(Reply::Failed(why)) => Err(SpawnError(why)),
+                // Done, or Python is gone (the run is ending anyway).
+                _ => Ok(()),
+            }
+        })
     }
 
     fn stop(
@@ -79,13 +87,15 @@ impl UserBackend for PythonBackend {
         counts: &BTreeMap<String, usize>,
         stop_timeout: Option<Duration>,
     ) -> BoxFuture<'static, ()> {
-        let done = self.shared.bridge.call_async(|token| Command::Stop {
+        let done = self.shared.bridge.call_async(|token| Command::StopUsers {
             token,
             counts: counts.clone(),
             stop_timeout: stop_timeout.map(|d| d.as_secs_f64()),
         });
         Box::pin(async move {
-            let _ = done.await;
+            if let Ok(reply) = done.await {
+                log_failure(Some(reply));
+            }
         })
     }
 
@@ -98,15 +108,24 @@ impl UserBackend for PythonBackend {
     }
 
     fn kill_all(&self) {
-        self.shared.bridge.send(Command::KillAll);
+        self.shared
+            .bridge
+            .notify(|token| Command::KillAll { token });
     }
 
     fn shutdown(&self) {}
 }
 
+/// Logs a failed answer (the command's work did not happen).
+fn log_failure(reply: Option<Reply>) {
+    if let Some(Reply::Failed(why)) = reply {
+        log::error!("{why}");
+    }
+}
+
 /// Locust's `LoadTestShape` of the locustfile: each tick asks Python.
 struct PythonShape {
-    bridge: Arc<Bridge>,
+    shared: Arc<Shared>,
 }
 
 impl LoadTestShape for PythonShape {
@@ -117,10 +136,19 @@ impl LoadTestShape for PythonShape {
             .unwrap_or(0.0);
         let started = now - ctx.get_run_time().as_secs_f64();
         match self
+            .shared
             .bridge
             .call(|token| Command::ShapeTick { token, started })
         {
             Some(Reply::Shape(tick)) => tick,
+            // tick() raised (Python logged it): like Locust's dead shape
+            // greenlet, the shape ends and the run exits with code 2.
+            Some(Reply::Failed(_)) => {
+                if let Some(env) = self.shared.env.get() {
+                    env.mark_unhandled_exception();
+                }
+                None
+            }
             _ => None,
         }
     }
@@ -146,7 +174,7 @@ impl UserSource for PythonSource {
     fn take_shape(&mut self) -> Option<Box<dyn LoadTestShape>> {
         self.has_shape.then(|| {
             Box::new(PythonShape {
-                bridge: self.shared.bridge.clone(),
+                shared: self.shared.clone(),
             }) as Box<dyn LoadTestShape>
         })
     }
@@ -160,10 +188,10 @@ impl UserSource for PythonSource {
             .map_err(|e| format!("Could not start the HTTP threads: {e}"))?;
         let _ = self.shared.http.set(http);
         let _ = self.shared.env.set(env.clone());
-        self.shared.bridge.call(|token| Command::Select {
+        log_failure(self.shared.bridge.call(|token| Command::SelectClasses {
             token,
             names: selected.to_vec(),
-        });
+        }));
         let classes = self
             .classes
             .iter()
@@ -189,30 +217,34 @@ impl UserSource for PythonSource {
 /// goes on (Locust fires them synchronously too).
 fn bind_events(env: &Arc<Environment>, bridge: &Arc<Bridge>) {
     let events = &env.events;
-    let fire = |name: &'static str| {
+    let fire = |event: Event| {
         let bridge = bridge.clone();
-        move |arg: Option<i64>| {
-            bridge.call(|token| Command::Event { token, name, arg });
-        }
+        move || log_failure(bridge.call(|token| Command::FireEvent { token, event }))
     };
-    let f = fire("init");
-    events.init.add_listener(move |_| f(None));
-    let f = fire("test_start");
-    events.test_start.add_listener(move |_| f(None));
-    let f = fire("test_stopping");
-    events.test_stopping.add_listener(move |_| f(None));
-    let f = fire("test_stop");
-    events.test_stop.add_listener(move |_| f(None));
-    let f = fire("spawning_complete");
-    events
-        .spawning_complete
-        .add_listener(move |e| f(Some(e.user_count as i64)));
-    let f = fire("reset_stats");
-    events.reset_stats.add_listener(move |_| f(None));
-    let f = fire("quitting");
-    events.quitting.add_listener(move |_| f(None));
-    let f = fire("quit");
-    events
-        .quit
-        .add_listener(move |e| f(Some(e.exit_code as i64)));
+    let f = fire(Event::Init);
+    events.init.add_listener(move |_| f());
+    let f = fire(Event::TestStart);
+    events.test_start.add_listener(move |_| f());
+    let f = fire(Event::TestStopping);
+    events.test_stopping.add_listener(move |_| f());
+    let f = fire(Event::TestStop);
+    events.test_stop.add_listener(move |_| f());
+    let f = fire(Event::ResetStats);
+    events.reset_stats.add_listener(move |_| f());
+    let f = fire(Event::Quitting);
+    events.quitting.add_listener(move |_| f());
+    let b = bridge.clone();
+    events.spawning_complete.add_listener(move |e| {
+        log_failure(b.call(|token| Command::SpawningComplete {
+            token,
+            user_count: e.user_count,
+        }))
+    });
+    let b = bridge.clone();
+    events.quit.add_listener(move |e| {
+        log_failure(b.call(|token| Command::Quit {
+            token,
+            exit_code: e.exit_code,
+        }))
+    });
 }

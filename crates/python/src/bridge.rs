@@ -1,67 +1,20 @@
-//! The one way from Rust threads to the Python main thread: a queue plus an
-//! eventfd that gevent's hub watches. Whoever pushes into an empty queue
-//! writes the eventfd once; the hub's callback drains everything at once.
+//! The one way from Rust threads to the Python main thread: a queue plus a
+//! descriptor that gevent's hub watches ([`Wakeup`]). Whoever pushes into an
+//! empty queue wakes the hub once; the hub's callback drains everything at once.
 //!
 //! Runner commands travel the same way; the Rust side waits for Python's
-//! `reply(token, ...)` either blocking (control thread) or as a future.
+//! answer (see `command`) either blocking (control thread) or as a future.
 
-use std::collections::{BTreeMap, HashMap};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex, MutexGuard};
 
-use rocust_core::shape::ShapeTick;
 use rocust_http::Response;
 use tokio::sync::oneshot;
 
+use crate::command::{Command, Reply};
 use crate::http::FailRule;
-
-/// A command for the Python side; `token` ones expect a `reply`.
-#[derive(Debug)]
-pub enum Command {
-    /// The run's classes are known: set `environment.user_classes`.
-    Select {
-        token: u64,
-        names: Vec<String>,
-    },
-    ApplyFilter {
-        token: u64,
-        tags: Option<Vec<String>>,
-        exclude_tags: Option<Vec<String>>,
-        equal_weights: bool,
-    },
-    Spawn {
-        class: String,
-        count: usize,
-    },
-    Stop {
-        token: u64,
-        counts: BTreeMap<String, usize>,
-        stop_timeout: Option<f64>,
-    },
-    KillAll,
-    /// Fire a Python event: name and its one integer argument, if any.
-    Event {
-        token: u64,
-        name: &'static str,
-        arg: Option<i64>,
-    },
-    /// `started` is when the runner started the shape (seconds since the
-    /// epoch): Python's `get_run_time()` counts from there, as in Locust.
-    ShapeTick {
-        token: u64,
-        started: f64,
-    },
-    /// The run is over: the process exits with this code.
-    Exit(i32),
-}
-
-/// What Python answers to a command.
-#[derive(Debug)]
-pub enum Reply {
-    Done,
-    Shape(Option<ShapeTick>),
-}
+use crate::wakeup::Wakeup;
 
 /// A finished HTTP exchange for a waiting greenlet.
 pub struct HttpDone {
@@ -90,7 +43,7 @@ enum Waiter {
 
 pub struct Bridge {
     queue: Mutex<Queue>,
-    wakeup: OwnedFd,
+    wakeup: Wakeup,
     next_token: AtomicU64,
     waiting: Mutex<HashMap<u64, Waiter>>,
     /// Set when the Python side has exited: nobody answers any more.
@@ -103,15 +56,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Bridge {
     pub fn new() -> std::io::Result<Self> {
-        // SAFETY: eventfd returns a new descriptor or -1.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
         Ok(Self {
             queue: Mutex::default(),
-            // SAFETY: fd is a fresh descriptor we own.
-            wakeup: unsafe { OwnedFd::from_raw_fd(fd) },
+            wakeup: Wakeup::new()?,
             next_token: AtomicU64::new(1),
             waiting: Mutex::default(),
             closed: AtomicBool::new(false),
@@ -119,17 +66,8 @@ impl Bridge {
     }
 
     /// The descriptor the hub watches for readability.
-    pub fn fd(&self) -> RawFd {
-        self.wakeup.as_raw_fd()
-    }
-
-    fn wake(&self) {
-        let one: u64 = 1;
-        // SAFETY: writes 8 bytes from a valid u64 to our eventfd. A full
-        // counter (EAGAIN) still leaves it readable, which is all we need.
-        unsafe {
-            libc::write(self.fd(), (&one as *const u64).cast(), 8);
-        }
+    pub fn fd(&self) -> i32 {
+        self.wakeup.fd()
     }
 
     fn push(&self, f: impl FnOnce(&mut Queue)) {
@@ -140,7 +78,7 @@ impl Bridge {
             was_empty
         };
         if was_empty {
-            self.wake();
+            self.wakeup.wake();
         }
     }
 
@@ -152,14 +90,10 @@ impl Bridge {
         self.push(|q| q.commands.push(command));
     }
 
-    /// Everything queued so far; clears the eventfd first so that a push
+    /// Everything queued so far; clears the wakeup first so that a push
     /// racing with this drain wakes the hub again.
     pub fn drain(&self) -> (Vec<HttpDone>, Vec<Command>) {
-        let mut counter: u64 = 0;
-        // SAFETY: reads 8 bytes into a valid u64; EAGAIN when already clear.
-        unsafe {
-            libc::read(self.fd(), (&mut counter as *mut u64).cast(), 8);
-        }
+        self.wakeup.clear();
         let mut q = lock(&self.queue);
         (std::mem::take(&mut q.http), std::mem::take(&mut q.commands))
     }
@@ -169,7 +103,7 @@ impl Bridge {
     }
 
     /// Sends a command made with a fresh token and blocks this (non-Python)
-    /// thread until Python replies. `None` when Python is gone.
+    /// thread until Python answers. `None` when Python is gone.
     pub fn call(&self, make: impl FnOnce(u64) -> Command) -> Option<Reply> {
         if self.closed.load(Ordering::Acquire) {
             return None;
@@ -181,7 +115,7 @@ impl Bridge {
         rx.recv().ok()
     }
 
-    /// Like `call`, for async callers.
+    /// Like `call`, for async callers; the receiver fails when Python is gone.
     pub fn call_async(&self, make: impl FnOnce(u64) -> Command) -> oneshot::Receiver<Reply> {
         let token = self.token();
         let (tx, rx) = oneshot::channel();
@@ -190,6 +124,14 @@ impl Bridge {
             self.send(make(token));
         }
         rx
+    }
+
+    /// Sends a command whose answer nobody waits for (a failure is logged).
+    pub fn notify(&self, make: impl FnOnce(u64) -> Command) {
+        if !self.closed.load(Ordering::Acquire) {
+            let token = self.token();
+            self.send(make(token));
+        }
     }
 
     /// Python's answer to the command with this token.
@@ -201,7 +143,11 @@ impl Bridge {
             Some(Waiter::Async(tx)) => {
                 let _ = tx.send(reply);
             }
-            None => {}
+            None => {
+                if let Reply::Failed(why) = reply {
+                    log::error!("{why}");
+                }
+            }
         }
     }
 
@@ -214,23 +160,43 @@ impl Bridge {
 
 #[cfg(test)]
 mod tests {
+    use rocust_core::shape::ShapeTick;
+
     use super::*;
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn one_wakeup_per_batch_and_drain_clears_it() {
         let bridge = Bridge::new().unwrap();
-        bridge.send(Command::KillAll);
-        bridge.send(Command::Exit(3));
+        bridge.send(Command::KillAll { token: 1 });
+        bridge.send(Command::Exit { code: 3 });
         let mut counter = 0u64;
         // The first push woke, the second did not add to the counter.
         let n = unsafe { libc::read(bridge.fd(), (&mut counter as *mut u64).cast(), 8) };
         assert_eq!((n, counter), (8, 1));
-        bridge.wake();
+        bridge.wakeup.wake();
         let (http, commands) = bridge.drain();
         assert!(http.is_empty());
         assert_eq!(commands.len(), 2);
         let n = unsafe { libc::read(bridge.fd(), (&mut counter as *mut u64).cast(), 8) };
-        assert_eq!(n, -1, "drain leaves the eventfd clear");
+        assert_eq!(n, -1, "drain leaves the descriptor clear");
+    }
+
+    #[test]
+    fn a_failed_answer_reaches_the_caller() {
+        let bridge = std::sync::Arc::new(Bridge::new().unwrap());
+        let answering = bridge.clone();
+        let python = std::thread::spawn(move || loop {
+            let (_, commands) = answering.drain();
+            if let Some(Command::KillAll { token }) = commands.first() {
+                answering.reply(*token, Reply::Failed("unknown command".into()));
+                return;
+            }
+            std::thread::yield_now();
+        });
+        let reply = bridge.call(|token| Command::KillAll { token });
+        python.join().unwrap();
+        assert_eq!(reply, Some(Reply::Failed("unknown command".into())));
     }
 
     #[test]

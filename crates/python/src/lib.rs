@@ -4,15 +4,18 @@
 //! in here to parse the command line, start the run (the runner, timers and
 //! reports live on a Rust control thread), send HTTP requests (run by Rust
 //! threads) and record statistics. Everything Rust has for Python comes back
-//! through one eventfd the hub watches (see `bridge`): `Engine.drain()`
-//! returns it in batches, and Python answers commands with `Engine.reply()`.
+//! through one descriptor the hub watches (see `bridge`): `Engine.drain()`
+//! returns it in batches, and Python answers each command (see `command`)
+//! with `Engine.done()`, `Engine.failed()` or `Engine.shape_tick()`.
 //! No greenlet ever switches while a Rust frame is on the stack.
 
 mod backend;
 mod bridge;
+mod command;
 mod http;
 mod options;
 mod response;
+mod wakeup;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,15 +23,16 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::PyList;
 use rocust_core::shape::ShapeTick;
 use rocust_core::stats::StatsRecorder;
 use rocust_core::user::{TaskInfo, UserClassInfo};
 use rocust_http::{Bytes, HeaderMap, HeaderName, HeaderValue, HttpSession, Method};
 
 use crate::backend::{PythonSource, Shared};
-use crate::bridge::{Bridge, Command, Reply};
-use crate::http::{FailRule, Job};
+use crate::bridge::Bridge;
+use crate::command::{Command, Event, Reply};
+use crate::http::{FailRule, HttpThreads, Job};
 use crate::options::ParsedOptions;
 use crate::response::RawResponse;
 
@@ -120,28 +124,6 @@ fn tasks_from_list(list: &Bound<'_, PyAny>) -> PyResult<Vec<TaskInfo>> {
     Ok(tasks)
 }
 
-fn command_tuple<'py>(py: Python<'py>, command: Command) -> PyResult<Bound<'py, PyTuple>> {
-    match command {
-        Command::Select { token, names } => ("select", token, names).into_pyobject(py),
-        Command::ApplyFilter {
-            token,
-            tags,
-            exclude_tags,
-            equal_weights,
-        } => ("apply_filter", token, tags, exclude_tags, equal_weights).into_pyobject(py),
-        Command::Spawn { class, count } => ("spawn", class, count).into_pyobject(py),
-        Command::Stop {
-            token,
-            counts,
-            stop_timeout,
-        } => ("stop", token, counts, stop_timeout).into_pyobject(py),
-        Command::KillAll => ("kill_all",).into_pyobject(py),
-        Command::Event { token, name, arg } => ("event", token, name, arg).into_pyobject(py),
-        Command::ShapeTick { token, started } => ("shape_tick", token, started).into_pyobject(py),
-        Command::Exit(code) => ("exit", code).into_pyobject(py),
-    }
-}
-
 fn header_map(headers: &Bound<'_, PyAny>) -> PyResult<HeaderMap> {
     let mut map = HeaderMap::new();
     for item in headers.try_iter()? {
@@ -167,6 +149,21 @@ impl Engine {
             waiters: HashMap::new(),
             recorder: None,
         })
+    }
+
+    /// HTTP threads without a run, for clients outside `rocust -f`; their
+    /// statistics go nowhere (Python's listeners see every request).
+    fn start_http(&self, threads: usize) -> PyResult<()> {
+        if self.shared.http.get().is_some() {
+            return Ok(());
+        }
+        let env = rocust_core::env::Environment::new(None);
+        let http = HttpThreads::start(threads, &env, self.shared.bridge.clone()).map_err(|e| {
+            PyRuntimeError::new_err(format!("Could not start the HTTP threads: {e}"))
+        })?;
+        let _ = self.shared.http.set(http);
+        let _ = self.shared.env.set(env);
+        Ok(())
     }
 
     /// The descriptor gevent's hub watches (readable = call `drain`).
@@ -205,14 +202,14 @@ impl Engine {
                     rocust::run_options(&options, &mut source)
                 }))
                 .unwrap_or(2);
-                bridge.send(Command::Exit(code));
+                bridge.send(Command::Exit { code });
             })
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         Ok(())
     }
 
     /// Everything that arrived: finished requests as (waiter, RawResponse)
-    /// and commands as tuples.
+    /// and `Command`s.
     fn drain<'py>(
         &mut self,
         py: Python<'py>,
@@ -227,43 +224,38 @@ impl Engine {
         }
         let cmds = PyList::empty(py);
         for c in commands {
-            cmds.append(command_tuple(py, c)?)?;
+            cmds.append(c)?;
         }
         Ok((done, cmds))
     }
 
-    /// Python's answer to the command `token`: None, or for a shape tick
-    /// None / (users, rate) / (users, rate, [classes]).
-    #[pyo3(signature = (token, value = None))]
-    fn reply(&self, token: u64, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let reply = match value {
-            None => Reply::Done,
-            Some(v) if v.is_none() => Reply::Shape(None),
-            Some(v) => {
-                let tuple = v.cast::<PyTuple>()?;
-                let users: f64 = tuple.get_item(0)?.extract()?;
-                let rate: f64 = tuple.get_item(1)?.extract()?;
-                let mut tick = ShapeTick::new(users.max(0.0) as u64, rate);
-                if tuple.len() > 2 {
-                    let classes = tuple.get_item(2)?;
-                    if !classes.is_none() {
-                        let mut names = Vec::new();
-                        for c in classes.try_iter()? {
-                            let c = c?;
-                            let name = match c.getattr("__name__") {
-                                Ok(n) => n.extract::<String>()?,
-                                Err(_) => c.extract::<String>()?,
-                            };
-                            names.push(name);
-                        }
-                        tick = tick.with_user_classes(names);
-                    }
-                }
-                Reply::Shape(Some(tick))
+    /// The command `token` has been carried out.
+    fn done(&self, token: u64) {
+        self.shared.bridge.reply(token, Reply::Done);
+    }
+
+    /// The command `token` failed (or was not understood): `message` says why.
+    fn failed(&self, token: u64, message: String) {
+        self.shared.bridge.reply(token, Reply::Failed(message));
+    }
+
+    /// The answer to a `ShapeTick`: `user_count` None ends the shape.
+    #[pyo3(signature = (token, user_count = None, spawn_rate = 0.0, user_classes = None))]
+    fn shape_tick(
+        &self,
+        token: u64,
+        user_count: Option<u64>,
+        spawn_rate: f64,
+        user_classes: Option<Vec<String>>,
+    ) {
+        let tick = user_count.map(|users| {
+            let tick = ShapeTick::new(users, spawn_rate);
+            match user_classes {
+                Some(names) => tick.with_user_classes(names),
+                None => tick,
             }
-        };
-        self.shared.bridge.reply(token, reply);
-        Ok(())
+        });
+        self.shared.bridge.reply(token, Reply::Shape(tick));
     }
 
     /// Live users of a class, as the Python controller counts them.
@@ -403,6 +395,24 @@ impl Engine {
         }
     }
 
+    /// Something raised unhandled on the Python side (Locust's
+    /// `log.unhandled_greenlet_exception`): fatal during `init`, else exit code 2.
+    fn mark_unhandled_exception(&self) {
+        if let Some(env) = self.shared.env.get() {
+            env.mark_unhandled_exception();
+        }
+    }
+
+    /// `runner.target_user_count`: what the last start asked for.
+    #[getter]
+    fn target_user_count(&self) -> u64 {
+        self.shared
+            .runner
+            .get()
+            .map(|r| r.target_user_count())
+            .unwrap_or(0)
+    }
+
     fn set_process_exit_code(&self, code: i32) {
         if let Some(env) = self.shared.env.get() {
             env.set_process_exit_code(code);
@@ -451,6 +461,8 @@ impl Engine {
 #[pymodule]
 fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
+    m.add_class::<Command>()?;
+    m.add_class::<Event>()?;
     m.add_class::<Session>()?;
     m.add_class::<RawResponse>()?;
     m.add_class::<ParsedOptions>()?;

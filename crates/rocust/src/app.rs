@@ -222,6 +222,12 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
         source.init(&env, &runner);
     }
     env.events.init.fire(&env);
+    if env.has_unhandled_exception() {
+        // Locust treats an exception in an init listener as fatal; the
+        // listener's traceback is already logged.
+        backend.shutdown();
+        return 1;
+    }
 
     if source.host_required() && env.host.is_none() && infos.iter().any(|c| c.host.is_none()) {
         // Locust's HttpUser raises StopTest when it is created without a host.

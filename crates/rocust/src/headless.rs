@@ -140,13 +140,7 @@ async fn shutdown(
     reports: &Reports,
 ) -> i32 {
     env.events.quitting.fire(env);
-    let code = env.process_exit_code().unwrap_or_else(|| {
-        if env.stats.has_errors_or_exceptions() {
-            options.exit_code_on_error
-        } else {
-            0
-        }
-    });
+    let code = env.exit_code(options.exit_code_on_error);
     log::info!("Shutting down (exit code {code})");
     // A second Ctrl-C while users finish their tasks stops waiting for them.
     tokio::select! {

@@ -9,8 +9,8 @@ breakpoints in tasks just work. Like Locust, it fires ``init`` (once) and
 from __future__ import annotations
 
 import inspect
-import logging
 import os
+import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Dict, Optional, Type
 
@@ -104,22 +104,23 @@ def run_single_user(
 ) -> None:
     """Runs one ``user_class`` user until it stops, printing each request.
 
-    ``--host``/``-H`` and options added by ``init_command_line_parser`` listeners are
-    read from ``sys.argv``. The Environment is created on the first call and reused.
+    The options come from ``sys.argv``, ``LOCUST_*`` environment variables and config
+    files, as for the ``locust`` command, with the options ``init_command_line_parser``
+    listeners add. The Environment is created on the first call and reused.
     """
-    from . import events
-    from .argument_parser import LocustArgumentParser
+    from .. import _options
+    from . import events, log
     from .env import Environment
 
     global _env
     if loglevel:
-        logging.basicConfig(level=loglevel.upper())
+        log.setup_logging(loglevel)
 
     if _env is None:
-        parser = LocustArgumentParser(add_help=False)
-        parser.add_argument("-H", "--host", default=None)
-        events.init_command_line_parser.fire(parser=parser)
-        options, _unknown = parser.parse_known_args()
+        parsed = _options.parse_options(["locust", *sys.argv[1:]], prog="locust")
+        if isinstance(parsed, int):
+            sys.exit(parsed)
+        options, _engine_options = parsed
         # The file that called us, for locustfiles that look up their own name.
         options.locustfile = os.path.basename(inspect.stack()[1][0].f_code.co_filename)
         _env = Environment(events=events, locustfile=options.locustfile, host=options.host, parsed_options=options)
@@ -131,8 +132,6 @@ def run_single_user(
             include_payload=include_payload,
         )
         _env.events.init.fire(environment=_env, runner=None, web_ui=None)
-        from . import log
-
         if log.unhandled_greenlet_exception:
             os._exit(1)
 

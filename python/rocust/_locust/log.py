@@ -1,16 +1,34 @@
-"""Process-wide logging state that decides the exit code.
+"""``locust.log``: the log line format, and the process-wide state that decides the
+exit code.
 
 Locust exits with 1 when an ``init`` listener fails and with 2 when a greenlet or an
 event listener raised without anyone handling it; the engine reads
-``unhandled_greenlet_exception`` at those two points.
+``unhandled_greenlet_exception`` after each event it fires.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+import re
+import socket
+import sys
+from typing import Any, Callable, Optional
 
-__all__ = ["greenlet_exception_logger", "unhandled_greenlet_exception"]
+__all__ = ["HOSTNAME", "greenlet_exception_logger", "setup_logging", "unhandled_greenlet_exception"]
+
+#: The host name in log lines: up to the first dot, as Locust (and the engine) print it.
+HOSTNAME = re.sub(r"\..*", "", socket.gethostname())
+
+
+def setup_logging(loglevel: str, logfile: Optional[str] = None) -> None:
+    """Locust's log line format for Python loggers, to stderr or ``logfile``; the
+    engine's own lines look the same."""
+    fmt = f"[%(asctime)s] {HOSTNAME}/%(levelname)s/%(name)s: %(message)s"
+    handler: logging.Handler = logging.FileHandler(logfile) if logfile else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(fmt))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(loglevel.upper())
 
 #: Set when an event listener or a background greenlet raised an unhandled exception.
 unhandled_greenlet_exception: bool = False

@@ -15,6 +15,19 @@ use crate::user::{TaskFilter, UserClassInfo};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A user class whose users could not be created (an exception in a Python
+/// user's `__init__`, an unknown class). Whoever saw it first has logged it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpawnError(pub String);
+
+impl std::fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
 /// Starts, stops and counts users of the classes a backend knows.
 pub trait UserBackend: Send + Sync {
     /// The classes this backend can run, abstract ones included.
@@ -23,8 +36,11 @@ pub trait UserBackend: Send + Sync {
     /// Applies `--tags`, `--exclude-tags` and `--equal-weights`; called once at test start.
     fn apply_filter(&self, filter: &TaskFilter);
 
-    /// Starts `count` more users of the class `class`.
-    fn spawn(&self, class: &str, count: usize);
+    /// Starts `count` more users of the class `class`; resolves once their
+    /// constructors have run (Locust's `spawning_complete` comes after them).
+    /// `Err` when a user could not be created: the users made before it keep
+    /// running, and the runner stops ramping, as Locust's spawning greenlet dies.
+    fn spawn(&self, class: &str, count: usize) -> BoxFuture<'static, Result<(), SpawnError>>;
 
     /// Stops, for each class, that many of its most recently started users,
     /// with Locust's stop-timeout semantics: with no timeout they are killed at

@@ -14,7 +14,7 @@ use futures_util::future::join_all;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{BoxFuture, UserBackend};
+use super::{BoxFuture, SpawnError, UserBackend};
 use crate::env::Environment;
 use crate::user::{DynUserClass, TaskFilter, UserClassInfo, UserContext, UserControl};
 
@@ -152,14 +152,17 @@ impl UserBackend for NativeBackend {
         *classes = classes.iter().map(|c| c.filtered(filter)).collect();
     }
 
-    fn spawn(&self, class: &str, count: usize) {
+    /// Resolves at once: a Rust user's factory is a plain function the engine
+    /// thread runs right away, so there is nothing to wait for.
+    fn spawn(&self, class: &str, count: usize) -> BoxFuture<'static, Result<(), SpawnError>> {
         let Some(user_class) = lock(&self.classes)
             .iter()
             .find(|c| c.info().name == class)
             .cloned()
         else {
-            log::error!("Unknown user class {class}: no users spawned");
-            return;
+            let error = SpawnError(format!("Unknown user class {class}: no users spawned"));
+            log::error!("{error}");
+            return Box::pin(std::future::ready(Err(error)));
         };
         let host = self
             .env
@@ -188,6 +191,7 @@ impl UserBackend for NativeBackend {
                 });
             }
         }
+        Box::pin(std::future::ready(Ok(())))
     }
 
     fn stop(
@@ -361,24 +365,28 @@ async fn stop_users(mut users: Vec<LiveUser>, stop_timeout: Option<Duration>) ->
     for u in &users {
         u.control.stop(graceful.is_none());
     }
-    let mut timed_out = false;
     if let Some(timeout) = graceful {
         let all_done = join_all(users.iter_mut().map(|u| &mut u.handle));
-        if tokio::time::timeout(timeout, all_done).await.is_err() {
-            timed_out = true;
-            for u in &users {
-                u.control.kill();
-            }
+        if tokio::time::timeout(timeout, all_done).await.is_ok() {
+            return false;
+        }
+        for u in &users {
+            u.control.kill();
         }
     }
-    join_all(users.iter_mut().map(|u| &mut u.handle)).await;
-    timed_out
+    // A handle the timed-out join already saw complete must not be polled
+    // again (tokio panics): only wait for the ones still running.
+    let running = users.iter_mut().filter(|u| !u.handle.is_finished());
+    join_all(running.map(|u| &mut u.handle)).await;
+    graceful.is_some()
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::time::Instant;
+
+    use futures_util::FutureExt;
 
     use super::*;
     use crate::user::{TaskResult, UserClass};
@@ -405,6 +413,11 @@ mod tests {
                 .push(format!("{} on_stop", self.id));
             Ok(())
         }
+    }
+
+    /// A native spawn is done when `spawn` returns: its future is ready at once.
+    fn spawn(b: &NativeBackend, count: usize) {
+        assert_eq!(b.spawn("Slow", count).now_or_never(), Some(Ok(())));
     }
 
     fn backend(wait: f64, log: &Log, threads: usize) -> NativeBackend {
@@ -477,7 +490,7 @@ mod tests {
     fn no_stop_timeout_kills_at_once_but_runs_on_stop() {
         let log = Log::default();
         let b = backend(0.0, &log, 2);
-        b.spawn("Slow", 2);
+        spawn(&b, 2);
         wait_for_count(&b, 2);
         std::thread::sleep(Duration::from_millis(100));
         let took = stop_all(&b, 2, None);
@@ -493,7 +506,7 @@ mod tests {
     fn stop_timeout_lets_running_users_finish_their_task() {
         let log = Log::default();
         let b = backend(10.0, &log, 1);
-        b.spawn("Slow", 1);
+        spawn(&b, 1);
         std::thread::sleep(Duration::from_millis(100));
         let took = stop_all(&b, 1, Some(Duration::from_secs(3)));
         assert!(
@@ -507,7 +520,7 @@ mod tests {
     fn stop_timeout_stops_waiting_users_at_once() {
         let log = Log::default();
         let b = backend(30.0, &log, 1);
-        b.spawn("Slow", 1);
+        spawn(&b, 1);
         // After its first task the user waits 30 s.
         std::thread::sleep(Duration::from_millis(600));
         let took = stop_all(&b, 1, Some(Duration::from_secs(5)));
@@ -519,7 +532,7 @@ mod tests {
     fn users_still_busy_at_the_timeout_are_killed() {
         let log = Log::default();
         let b = backend(0.0, &log, 1);
-        b.spawn("Slow", 1);
+        spawn(&b, 1);
         std::thread::sleep(Duration::from_millis(50));
         let took = stop_all(&b, 1, Some(Duration::from_millis(100)));
         assert!(
@@ -534,7 +547,7 @@ mod tests {
         let log = Log::default();
         // One engine: ids then follow spawn order.
         let b = backend(30.0, &log, 1);
-        b.spawn("Slow", 3);
+        spawn(&b, 3);
         wait_for_count(&b, 3);
         std::thread::sleep(Duration::from_millis(600));
         stop_all(&b, 1, None);

@@ -1,6 +1,7 @@
 //! Locust's `LocalRunner`: all users in this process.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use super::{format_user_classes_count, RunnerConfig, RunnerState};
 use crate::dispatch::{DispatchStep, UserClassSpec, UsersDispatcher};
 use crate::env::Environment;
 use crate::events::SpawningCompleteEvent;
-use crate::exec::UserBackend;
+use crate::exec::{SpawnError, UserBackend};
 use crate::shape::{LoadTestShape, ShapeContext, ShapeTick};
 
 /// The id of the one worker node of a local run, as Locust names it.
@@ -27,6 +28,14 @@ struct Inner {
     final_user_classes_count: BTreeMap<String, usize>,
 }
 
+/// Why a ramp ended early.
+enum RampError {
+    /// The dispatcher refused the classes or counts.
+    Dispatch(String),
+    /// Users of a class could not be created.
+    Spawn(SpawnError),
+}
+
 /// Runs the users in this process; methods must be called inside a tokio runtime.
 pub struct LocalRunner {
     env: Arc<Environment>,
@@ -34,6 +43,9 @@ pub struct LocalRunner {
     config: RunnerConfig,
     shape: Option<Mutex<Box<dyn LoadTestShape>>>,
     inner: Mutex<Inner>,
+    /// The user count the last `start` asked for (Locust's `target_user_count`,
+    /// set before `test_start` fires).
+    target_user_count: AtomicU64,
     quit: watch::Sender<bool>,
 }
 
@@ -57,6 +69,7 @@ impl LocalRunner {
                 tasks_filtered: false,
                 final_user_classes_count: BTreeMap::new(),
             }),
+            target_user_count: AtomicU64::new(0),
             quit: watch::channel(false).0,
         });
         let weak = Arc::downgrade(&runner);
@@ -98,6 +111,10 @@ impl LocalRunner {
         self.backend.user_count()
     }
 
+    pub fn target_user_count(&self) -> u64 {
+        self.target_user_count.load(Ordering::Relaxed)
+    }
+
     pub fn user_classes_count(&self) -> BTreeMap<String, usize> {
         self.backend.user_classes_count()
     }
@@ -135,10 +152,19 @@ impl LocalRunner {
         if spawn_rate > 100.0 {
             log::warn!("Your selected spawn rate is very high (>100), and this is known to sometimes cause issues. Do you really need to ramp up that fast?");
         }
+        self.target_user_count.store(user_count, Ordering::Relaxed);
         let runner = self.clone();
         let ramp = tokio::spawn(async move {
-            if let Err(e) = runner.ramp(user_count, spawn_rate, user_classes).await {
-                log::error!("{e}");
+            match runner.ramp(user_count, spawn_rate, user_classes).await {
+                Ok(()) => {}
+                Err(RampError::Dispatch(e)) => log::error!("{e}"),
+                // Like Locust's spawning greenlet, the ramp dies: no more users,
+                // no spawning_complete, and the run ends with exit code 2. The
+                // backend has logged the details where it happened.
+                Err(RampError::Spawn(e)) => {
+                    log::debug!("Spawning stopped: {e}");
+                    runner.env.mark_unhandled_exception();
+                }
             }
         });
         if let Some(previous) = self.inner().spawning.replace(ramp) {
@@ -152,7 +178,7 @@ impl LocalRunner {
         user_count: u64,
         spawn_rate: f64,
         user_classes: Option<Vec<String>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), RampError> {
         let first_start = !matches!(self.state(), RunnerState::Running | RunnerState::Spawning);
         if first_start {
             self.env.stats.clear_all();
@@ -179,14 +205,14 @@ impl LocalRunner {
                     })
                     .collect();
                 let dispatcher = UsersDispatcher::new(vec![LOCAL_NODE.to_owned()], classes)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| RampError::Dispatch(e.to_string()))?;
                 inner.dispatcher = Some(dispatcher);
             }
             log::info!("Ramping to {user_count} users at a rate of {spawn_rate:.2} per second");
             let dispatcher = inner.dispatcher.as_mut().expect("dispatcher was just set");
             dispatcher
                 .new_dispatch(user_count, spawn_rate, user_classes)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| RampError::Dispatch(e.to_string()))?;
         }
         loop {
             let step = match self.inner().dispatcher.as_mut() {
@@ -196,7 +222,7 @@ impl LocalRunner {
             match step {
                 DispatchStep::Dispatch(users) => {
                     let target = users.user_classes_count(LOCAL_NODE).unwrap_or_default();
-                    self.apply_counts(&target).await;
+                    self.apply_counts(&target).await.map_err(RampError::Spawn)?;
                 }
                 DispatchStep::Sleep(pause) => tokio::time::sleep(pause).await,
                 DispatchStep::Done => break,
@@ -214,14 +240,16 @@ impl LocalRunner {
         Ok(())
     }
 
-    /// Spawns and stops users so each class has its target count.
-    async fn apply_counts(&self, target: &BTreeMap<String, u64>) {
+    /// Spawns and stops users so each class has its target count: spawns
+    /// first (their constructors have run when it returns), then stops, which
+    /// may wait for the stop timeout, as Locust's `_start` does.
+    async fn apply_counts(&self, target: &BTreeMap<String, u64>) -> Result<(), SpawnError> {
         let current = self.backend.user_classes_count();
         let mut to_stop = BTreeMap::new();
         for (class, &want) in target {
             let have = current.get(class).copied().unwrap_or(0) as u64;
             if want > have {
-                self.backend.spawn(class, (want - have) as usize);
+                self.backend.spawn(class, (want - have) as usize).await?;
             } else if want < have {
                 to_stop.insert(class.clone(), (have - want) as usize);
             }
@@ -229,6 +257,7 @@ impl LocalRunner {
         if !to_stop.is_empty() {
             self.backend.stop(&to_stop, self.config.stop_timeout).await;
         }
+        Ok(())
     }
 
     /// Starts the load shape: it ticks about once a second until it returns `None`.
@@ -460,5 +489,79 @@ mod tests {
         });
         assert_eq!(runner.state(), RunnerState::Stopped);
         assert!(ticks.load(Ordering::SeqCst) >= 3);
+    }
+
+    /// A backend whose users of class "Second" fail in their constructor.
+    struct FailingBackend {
+        counts: Mutex<BTreeMap<String, usize>>,
+    }
+
+    impl UserBackend for FailingBackend {
+        fn user_classes(&self) -> Vec<crate::user::UserClassInfo> {
+            ["First", "Second"]
+                .into_iter()
+                .map(|name| crate::user::UserClassInfo {
+                    name: name.into(),
+                    weight: 1,
+                    fixed_count: 0,
+                    host: None,
+                    is_abstract: false,
+                    tasks: Vec::new(),
+                })
+                .collect()
+        }
+        fn apply_filter(&self, _filter: &crate::user::TaskFilter) {}
+        fn spawn(
+            &self,
+            class: &str,
+            count: usize,
+        ) -> crate::exec::BoxFuture<'static, Result<(), SpawnError>> {
+            let result = if class == "Second" {
+                Err(SpawnError("ValueError('boom')".into()))
+            } else {
+                *self.counts.lock().unwrap().entry(class.into()).or_default() += count;
+                Ok(())
+            };
+            Box::pin(std::future::ready(result))
+        }
+        fn stop(
+            &self,
+            _counts: &BTreeMap<String, usize>,
+            _stop_timeout: Option<Duration>,
+        ) -> crate::exec::BoxFuture<'static, ()> {
+            self.counts.lock().unwrap().clear();
+            Box::pin(std::future::ready(()))
+        }
+        fn user_classes_count(&self) -> BTreeMap<String, usize> {
+            self.counts.lock().unwrap().clone()
+        }
+        fn kill_all(&self) {}
+        fn shutdown(&self) {}
+    }
+
+    #[test]
+    fn a_user_that_cannot_be_created_ends_the_ramp_like_locusts_greenlet() {
+        let env = Environment::new(None);
+        let backend = Arc::new(FailingBackend {
+            counts: Mutex::default(),
+        });
+        let runner = LocalRunner::new(env.clone(), backend, RunnerConfig::default(), None);
+        let completed = Arc::new(AtomicUsize::new(0));
+        let seen = completed.clone();
+        env.events.spawning_complete.add_listener(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        rt().block_on(async {
+            runner.start(10, 100.0, None);
+            assert_eq!(runner.target_user_count(), 10);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            // "First" comes first in the dispatch and was spawned; then the ramp died.
+            assert_eq!(runner.user_classes_count().get("First"), Some(&5));
+            assert_eq!(completed.load(Ordering::SeqCst), 0);
+            assert!(env.has_unhandled_exception());
+            assert_eq!(env.exit_code(1), 2);
+            assert_eq!(runner.state(), RunnerState::Spawning);
+            runner.quit().await;
+        });
     }
 }

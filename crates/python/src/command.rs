@@ -1,0 +1,76 @@
+//! The contract between the control thread and the Python main thread: what
+//! Rust asks ([`Command`], a Python class per variant) and what Python answers
+//! ([`Reply`], through `Engine.done/failed/shape_tick`).
+//!
+//! Every command but `Exit` carries a token and gets exactly one answer, also
+//! a command Python does not know (an error answer), so no Rust caller waits
+//! forever.
+
+use std::collections::BTreeMap;
+
+use pyo3::prelude::*;
+use rocust_core::shape::ShapeTick;
+
+/// The runner events whose Python listeners run before the runner goes on.
+#[pyclass(frozen, eq, eq_int, from_py_object, module = "rocust._engine")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    Init,
+    TestStart,
+    TestStopping,
+    TestStop,
+    ResetStats,
+    Quitting,
+}
+
+/// A command for the Python main thread; in Python `Command.Spawn` etc.
+#[pyclass(frozen, module = "rocust._engine")]
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// The run's classes are known: set `environment.user_classes`.
+    SelectClasses { token: u64, names: Vec<String> },
+    /// `--tags`, `--exclude-tags`, `--equal-weights`, once per run.
+    ApplyFilter {
+        token: u64,
+        tags: Option<Vec<String>>,
+        exclude_tags: Option<Vec<String>>,
+        equal_weights: bool,
+    },
+    /// Create `count` users of `user_class` and start them; answered once
+    /// their constructors have run, `failed` if one raised.
+    Spawn {
+        token: u64,
+        user_class: String,
+        count: usize,
+    },
+    /// Stop that many users per class (newest first) with the stop timeout
+    /// in seconds; answered when they are gone.
+    StopUsers {
+        token: u64,
+        counts: BTreeMap<String, usize>,
+        stop_timeout: Option<f64>,
+    },
+    /// Kill every user now; answered when they are gone.
+    KillAll { token: u64 },
+    /// Fire an event's Python listeners; answered when they have run.
+    FireEvent { token: u64, event: Event },
+    /// `spawning_complete(user_count=...)`.
+    SpawningComplete { token: u64, user_count: usize },
+    /// `quit(exit_code=...)`.
+    Quit { token: u64, exit_code: i32 },
+    /// One `LoadTestShape.tick()`; `started` is when the runner started the
+    /// shape (seconds since the epoch): `get_run_time()` counts from there.
+    ShapeTick { token: u64, started: f64 },
+    /// The run is over: the process exits with this code. Not answered.
+    Exit { code: i32 },
+}
+
+/// Python's answer to a command.
+#[derive(Debug, PartialEq)]
+pub enum Reply {
+    Done,
+    /// The command failed or was not understood; the text says why.
+    Failed(String),
+    /// A shape tick: `None` ends the shape.
+    Shape(Option<ShapeTick>),
+}

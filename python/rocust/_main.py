@@ -1,0 +1,171 @@
+"""One ``rocust -f`` run after monkey patching, in the order of Locust's ``main()``:
+the ``locust`` import hook, the locustfiles, ``init_command_line_parser`` listeners,
+the command line (parsed in Rust; the locustfile's custom options by argparse),
+logging, the Environment and runner facade. Then the engine runs the test: the runner,
+timers, console tables and reports live on a Rust control thread, user greenlets here
+on the main thread, and ``Pump`` carries everything between them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import logging
+import os
+import signal
+import sys
+from typing import Any, Dict, List, Optional, Tuple, Type
+
+from . import _engine, _import_hook
+from ._backend import UserGroupController
+from ._options import parse_options
+from ._pump import Pump
+from ._run import _exit_on_import_error, locustfile_option, locustfile_paths
+from ._runner import EngineDriver, EngineRunner, RunnerCommands
+from ._stats import EngineStats
+from ._transport import install_client_factories
+
+
+def run_session(args: List[str]) -> int:
+    """The whole run; returns the process exit code."""
+    _import_hook.install()
+    from ._locust.log import setup_logging
+
+    paths = locustfile_paths(locustfile_option(args))
+    user_classes, shapes = load_locustfiles(paths)
+
+    result = parse_options(args)
+    if isinstance(result, int):
+        return result
+    options, parsed = result
+
+    if not getattr(options, "skip_log_setup", False):
+        setup_logging(str(getattr(options, "loglevel", "INFO")), getattr(options, "logfile", None))
+
+    if len(shapes) > 1:
+        names = ", ".join(type(s).__name__ for s in shapes)
+        sys.stderr.write(f"Only one LoadTestShape class is allowed per locustfile (found {names}).\n")
+        return 1
+    return LocustfileRun(options, parsed, paths, user_classes, shapes[0] if shapes else None).run()
+
+
+def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:
+    """Imports each locustfile like Locust does; collects User and shape classes."""
+    import importlib.machinery
+    import importlib.util
+
+    from ._locust.shape import LoadTestShape
+    from ._locust.user.users import User
+
+    sys.path.insert(0, os.getcwd())
+    user_classes: Dict[str, Type[Any]] = {}
+    shapes: List[Any] = []
+    for path in paths:
+        directory, filename = os.path.split(path)
+        if directory not in sys.path:
+            sys.path.insert(0, directory)
+        module_name = os.path.splitext(filename)[0]
+        if module_name == "locust":
+            module_name = "locustfile"
+        loader = importlib.machinery.SourceFileLoader(module_name, path)
+        spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
+        if spec is None:
+            sys.stderr.write(f"Unable to get module spec for {module_name} in {path}")
+            sys.exit(1)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module.__name__] = module
+        try:
+            loader.exec_module(module)
+        except Exception as e:  # a broken locustfile: show where, exit 1
+            _exit_on_import_error(path, e)
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, User) and value.abstract is False:
+                user_classes[name] = value
+            elif (
+                inspect.isclass(value)
+                and issubclass(value, LoadTestShape)
+                and not getattr(value, "abstract", True)
+                and not any(type(s) is value for s in shapes)
+            ):
+                shapes.append(value())
+    return user_classes, shapes
+
+
+class LocustfileRun:
+    """The Environment, runner facade, users and engine of one run."""
+
+    def __init__(
+        self,
+        options: argparse.Namespace,
+        parsed: _engine.ParsedOptions,
+        paths: List[str],
+        user_classes: Dict[str, Type[Any]],
+        shape: Any,
+    ) -> None:
+        from ._locust import events
+        from ._locust.env import Environment
+
+        self.engine = _engine.Engine()
+        self.parsed = parsed
+        self.shape = shape
+        self.environment = Environment(
+            user_classes=list(user_classes.values()),
+            shape_class=shape,
+            events=events,
+            host=getattr(options, "host", None) or None,
+            reset_stats=bool(getattr(options, "reset_stats", False)),
+            parsed_options=options,
+            parsed_locustfiles=paths,
+            available_user_classes=dict(user_classes),
+            available_shape_classes={type(shape).__name__: shape} if shape is not None else {},
+        )
+        self.environment.stats = EngineStats(self.engine)
+        self.runner = self.environment._create_runner(lambda env: EngineRunner(env, self.engine))
+        self.controller = UserGroupController(
+            self.environment, list(user_classes.values()), on_count=self.engine.set_count
+        )
+        self.runner.attach(self.controller, EngineDriver(self.engine))
+        events.request._recorder = self._record
+        self.commands = RunnerCommands(self.engine, self.environment, self.controller, dict(user_classes), shape)
+        install_client_factories(self.engine, self.environment)
+
+    def _record(
+        self,
+        request_type: str,
+        name: str,
+        response_time: Optional[float],
+        response_length: Optional[int],
+        exception: Optional[Exception] = None,
+        **_kwargs: Any,
+    ) -> None:
+        """A request reported from Python (``events.request.fire``), into Rust's stats."""
+        from ._locust.stats import StatsError
+
+        error = StatsError.parse_error(exception) if exception else None
+        self.engine.record(request_type, name, response_time, int(response_length or 0), error)
+
+    def run(self) -> int:
+        infos = self.controller.user_classes_info()
+        pump = Pump(self.engine, self.commands)
+        pump.start()
+        # Ctrl-C belongs to the engine (it stops the run and writes the reports); the
+        # Python handler would raise KeyboardInterrupt in whichever greenlet runs. Set
+        # before the engine starts, which then installs its own handler over this.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.engine.run(self.parsed, infos, self.shape is not None, _http_threads())
+        try:
+            code = self.commands.exit_code.get()
+        finally:
+            pump.stop()
+            self.engine.close()
+        logging.shutdown()
+        sys.stdout.flush()
+        return code if code is not None else 2
+
+
+def _http_threads() -> int:
+    value = os.environ.get("ROCUST_HTTP_THREADS", "1")
+    try:
+        return max(1, int(value))
+    except ValueError:
+        return 1

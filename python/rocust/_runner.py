@@ -1,0 +1,237 @@
+"""The runner under the engine, Python's half: the ``environment.runner`` facade whose
+state is the Rust runner's, and ``RunnerCommands``, which carries out what the Rust
+runner asks of the Python side (create and stop users, fire listeners, tick the shape).
+
+Each command is answered exactly once (``Engine.done``/``failed``/``shape_tick``),
+also one this module does not know, so the Rust side never waits forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Optional, Type
+
+import gevent
+from gevent.event import AsyncResult
+
+from ._backend import UserGroupController
+from ._engine import Command, Engine, Event
+from ._locust import log
+from ._locust.exception import StopTest
+from ._locust.runners import LocalRunner
+
+logger = logging.getLogger("locust.runners")
+
+
+class EngineDriver:
+    """``runner.start/stop/quit`` from a locustfile, carried to the Rust runner."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def start(self, user_count: int, spawn_rate: float, user_classes: Optional[List[Any]]) -> None:
+        names = [c.__name__ for c in user_classes] if user_classes is not None else None
+        self.engine.start(user_count, spawn_rate, names)
+
+    def stop(self) -> None:
+        self.engine.stop()
+
+    def quit(self) -> None:
+        self.engine.quit()
+
+
+class EngineRunner(LocalRunner):
+    """The runner facade whose state is the Rust runner's. Named LocalRunner, which is
+    what locustfiles print and compare."""
+
+    def __init__(self, environment: Any, engine: Engine) -> None:
+        self._engine = engine
+        super().__init__(environment)
+
+    @property
+    def state(self) -> str:
+        return self._engine.runner_state
+
+    @state.setter
+    def state(self, value: str) -> None:
+        pass
+
+    @property
+    def target_user_count(self) -> int:
+        """What the last start asked for, set before ``test_start`` fires (as Locust)."""
+        return self._engine.target_user_count
+
+    @target_user_count.setter
+    def target_user_count(self, value: int) -> None:
+        pass
+
+    def log_exception(self, node_id: str, msg: str, formatted_tb: str) -> None:
+        self._engine.log_exception(msg, formatted_tb)
+
+
+EngineRunner.__name__ = EngineRunner.__qualname__ = "LocalRunner"
+
+
+class RunnerCommands:
+    """Carries out the Rust runner's commands on the main thread (see ``Pump``)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        environment: Any,
+        controller: UserGroupController,
+        available: Dict[str, Type[Any]],
+        shape: Any,
+    ) -> None:
+        self.engine = engine
+        self.environment = environment
+        self.controller = controller
+        self.available = available
+        self.shape = shape
+        self._shape_ticked = False
+        self.exit_code: AsyncResult[int] = AsyncResult()
+        """Set by the engine's last command: the process's exit code."""
+
+    def __call__(self, command: Command) -> None:
+        """In a hub callback: never blocks; slow work goes to a greenlet."""
+        if isinstance(command, Command.Spawn):
+            self._spawn(command)
+        elif isinstance(command, Command.StopUsers):
+            token = command.token
+            self.controller.spawn_stop(command.counts, command.stop_timeout, on_done=lambda: self.engine.done(token))
+        elif isinstance(command, Command.KillAll):
+            self._in_greenlet(command.token, self.controller.kill_all)
+        elif isinstance(command, Command.FireEvent):
+            self._in_greenlet(command.token, self._fire, command.event)
+        elif isinstance(command, Command.SpawningComplete):
+            events = self.environment.events
+            self._in_greenlet(command.token, self._fire_with, events.spawning_complete, user_count=command.user_count)
+        elif isinstance(command, Command.Quit):
+            events = self.environment.events
+            self._in_greenlet(command.token, self._fire_with, events.quit, exit_code=command.exit_code)
+        elif isinstance(command, Command.ShapeTick):
+            gevent.spawn(self._shape_tick, command.token, command.started)
+        elif isinstance(command, Command.SelectClasses):
+            self._now(command.token, self._select, command.names)
+        elif isinstance(command, Command.ApplyFilter):
+            self._now(
+                command.token, self.controller.apply_filter, command.tags, command.exclude_tags, command.equal_weights
+            )
+        elif isinstance(command, Command.Exit):
+            self.exit_code.set(command.code)
+        else:
+            unknown: Optional[int] = getattr(command, "token", None)
+            if unknown is not None:
+                self.engine.failed(unknown, f"rocust's Python side does not know the command {command!r}")
+
+    # -- how commands run ----------------------------------------------------------
+
+    def _now(self, token: int, f: Callable[..., Any], *args: Any) -> None:
+        """Quick work, done in the hub callback itself."""
+        try:
+            f(*args)
+        except Exception as e:
+            logging.error("Uncaught exception in the engine's command: \n%s", traceback.format_exc())
+            self.engine.failed(token, repr(e))
+        else:
+            self.engine.done(token)
+
+    def _in_greenlet(self, token: int, f: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Work that may block (listeners, stopping users), in a greenlet of its own."""
+
+        def run() -> None:
+            try:
+                f(*args, **kwargs)
+            except StopTest as e:
+                self.engine.stop_test(str(e) or "StopTest raised")
+            except Exception as e:
+                logging.error("Uncaught exception in the engine's command: \n%s", traceback.format_exc())
+                self.engine.failed(token, repr(e))
+                return
+            finally:
+                self._report_exit_state()
+            self.engine.done(token)
+
+        gevent.spawn(run)
+
+    def _report_exit_state(self) -> None:
+        """What listeners may have changed that decides the exit code."""
+        code = self.environment.process_exit_code
+        if code is not None:
+            self.engine.set_process_exit_code(int(code))
+        if log.unhandled_greenlet_exception:
+            self.engine.mark_unhandled_exception()
+
+    # -- the commands ----------------------------------------------------------------
+
+    def _spawn(self, command: Any) -> None:
+        """Creates the users in a greenlet of their own, like Locust's spawning
+        greenlet: if a constructor raises, it dies with Locust's log lines (critical
+        "Unhandled exception in greenlet") and the ramp ends; StopTest stops the test."""
+        token, class_name, count = command.token, command.user_class, command.count
+        greenlet = gevent.spawn(lambda: self.controller.spawn(class_name, count))
+
+        def on_error(dead: Any) -> None:
+            error = dead.exception
+            if isinstance(error, StopTest):
+                logger.error(error)
+                self.engine.stop_test(str(error) or "StopTest raised")
+                self.engine.done(token)
+                return
+            log.greenlet_exception_logger(logger)(dead)
+            self.engine.mark_unhandled_exception()
+            self.engine.failed(token, repr(error))
+
+        greenlet.link_value(lambda _g: self.engine.done(token))
+        greenlet.link_exception(on_error)
+
+    def _select(self, names: List[str]) -> None:
+        by_name = {c.__name__: c for c in self.available.values()}
+        self.environment.user_classes = [by_name[n] for n in names if n in by_name]
+
+    def _fire(self, event: Event) -> None:
+        events = self.environment.events
+        environment = self.environment
+        if event == Event.Init:
+            events.init.fire(environment=environment, runner=environment.runner, web_ui=None)
+        elif event == Event.TestStart:
+            events.test_start.fire(environment=environment)
+        elif event == Event.TestStopping:
+            events.test_stopping.fire(environment=environment)
+        elif event == Event.TestStop:
+            events.test_stop.fire(environment=environment)
+        elif event == Event.ResetStats:
+            events.reset_stats.fire()
+        elif event == Event.Quitting:
+            events.quitting.fire(environment=environment, reverse=True)
+        else:
+            raise ValueError(f"unknown event {event!r}")
+
+    @staticmethod
+    def _fire_with(hook: Any, **kwargs: Any) -> None:
+        hook.fire(**kwargs)
+
+    def _shape_tick(self, token: int, started: float) -> None:
+        """Locust's shape greenlet, one tick: the first one also starts the shape's
+        clock, back-dated to when the runner started the shape (Python may see the
+        command late; the runner's ticks are a second apart from its start)."""
+        try:
+            if not self._shape_ticked:
+                self._shape_ticked = True
+                self.shape.reset_time()
+                self.shape.start_time -= max(0.0, time.time() - started)
+            result = self.shape.tick()
+        except Exception as e:
+            logger.critical("Unhandled exception in greenlet: %s", gevent.getcurrent(), exc_info=True)
+            log.mark_unhandled_exception()
+            self.engine.failed(token, repr(e))
+            return
+        if result is None:
+            self.engine.shape_tick(token)
+            return
+        user_count, spawn_rate = result[0], result[1]
+        classes = result[2] if len(result) > 2 else None
+        names = [c if isinstance(c, str) else c.__name__ for c in classes] if classes is not None else None
+        self.engine.shape_tick(token, max(0, int(user_count)), float(spawn_rate), names)

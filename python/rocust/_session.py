@@ -212,30 +212,15 @@ class Session:
         self.engine.record(request_type, name, response_time, int(response_length or 0), error)
 
     def _install_clients(self) -> None:
-        from ._locust.user.users import set_client_factory
-
-        try:
-            from ._locust.clients import HttpSession
-        except ImportError:  # pragma: no cover - the clients module is part of the package
-            return
-        from ._locust.contrib.fasthttp import FastHttpSession
+        """Sessions (HttpUser's and those user code builds) get their transport here."""
+        from ._locust._http.transport import set_transport_factory
 
         engine = self.engine
-        environment = self.environment
 
-        def http_client(user: Any) -> Any:
-            transport = EngineTransport(engine, engine.session(type(user).__name__, True, user.host))
-            return HttpSession(
-                base_url=user.host, request_event=environment.events.request, user=user, transport=transport
-            )
+        def transport(user_class: str, base_url: Optional[str], verify: bool) -> EngineTransport:
+            return EngineTransport(engine, engine.session(user_class, verify, base_url))
 
-        def fast_client(user: Any) -> Any:
-            insecure = getattr(user, "insecure", True)
-            transport = EngineTransport(engine, engine.session(type(user).__name__, not insecure, user.host))
-            return FastHttpSession(environment, base_url=user.host, user=user, transport=transport, insecure=insecure)
-
-        set_client_factory("HttpUser", http_client)
-        set_client_factory("FastHttpUser", fast_client)
+        set_transport_factory(transport)
 
     # -- the run -----------------------------------------------------------------
 

@@ -158,6 +158,20 @@ def prepare_body(data: Any, json: Any, files: Any) -> tuple[bytes | None, str | 
     return (body.encode("utf-8") if isinstance(body, str) else body), ctype
 
 
+def requests_body(data: Any, json: Any, files: Any, body: bytes | None) -> Any:
+    """PreparedRequest.body as requests leaves it for ``prepare_body``'s arguments: bytes
+    for JSON and multipart, str for strings and form data, a stream or iterable itself."""
+    if not data and json is not None or files:
+        return body
+    if hasattr(data, "read") or (
+        hasattr(data, "__iter__") and not isinstance(data, (str, bytes, list, tuple, Mapping))
+    ):
+        return data
+    if body is None or isinstance(data, bytes):
+        return body
+    return body.decode("utf-8")
+
+
 def detect_encoding(content: bytes) -> str:
     """Stand-in for charset detection (requests' apparent_encoding): ascii, utf-8,
     else ISO-8859-1 (which decodes anything)."""

@@ -178,6 +178,15 @@ def _pool_manager_transport(transport: Transport, pool_manager: Any) -> Transpor
     return LimitedTransport(transport, shared_limits(pool_manager, size))
 
 
+def _valid_port(parts: Any) -> bool:
+    """False when the URL's port is not a number in 0-65535 (requests' InvalidURL)."""
+    try:
+        parts.port
+    except ValueError:
+        return False
+    return True
+
+
 class HttpSession(SessionBase):
     """HttpUser's client: requests.Session's API (cookies kept per user), every request
     reported to ``request_event`` with Locust's rules.
@@ -226,7 +235,13 @@ class HttpSession(SessionBase):
         self._base_src, self._fast_base = base, None
         if isinstance(base, str) and match_absolute_http(base) and not search_needs_requote(base):
             parts = urlsplit(base)
-            if parts.hostname and not parts.query and not parts.fragment and parts.netloc == parts.netloc.lower():
+            if (
+                parts.hostname
+                and not parts.query
+                and not parts.fragment
+                and parts.netloc == parts.netloc.lower()
+                and _valid_port(parts)
+            ):
                 self._fast_base, self._base_path = base, parts.path
         return self._fast_base
 

@@ -176,6 +176,8 @@ _ERROR_BASES: dict[str, type] = {
     "gaierror": socket.gaierror,
     "ConnectionError": ConnectionError,
     "ConnectTimeout": ConnectTimeout,
+    # urllib3's, which requests wraps in ConnectTimeout.
+    "ConnectTimeoutError": TimeoutError,
     "ReadTimeout": ReadTimeout,
     "Timeout": Timeout,
     "TooManyRedirects": TooManyRedirects,

@@ -103,11 +103,12 @@ def shared_limits(pool: Any, size: int) -> OriginLimits:
 class LimitedTransport:
     """A Transport that lets at most ``limits.size`` requests per origin be in flight."""
 
-    __slots__ = ("_inner", "_limits")
+    __slots__ = ("_inner", "_limits", "_send")
 
     def __init__(self, inner: Transport, limits: OriginLimits) -> None:
         self._inner = inner
         self._limits = limits
+        self._send = inner.send
 
     def send(
         self,
@@ -126,7 +127,7 @@ class LimitedTransport:
         if slots.free > 0:
             slots.free -= 1
             try:
-                return self._inner.send(
+                return self._send(
                     method, url, headers, body, timeout, allow_redirects, verify, record_name, fail_rule
                 )
             finally:

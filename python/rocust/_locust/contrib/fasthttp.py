@@ -39,10 +39,10 @@ from .._http.fast_response import ResponseContextManager as ResponseContextManag
 from .._http.fast_response import (
     RestResponseContextManager as RestResponseContextManager,
 )
+from .._http.limits import LimitedTransport, OriginLimits, shared_limits
 from .._http.response import _NOT_ENTERED as _NOT_ENTERED
 from .._http.response import _UNSET as _UNSET
 from .._http.rest import RestMixin as RestMixin
-from .._http.limits import LimitedTransport, OriginLimits, shared_limits
 from .._http.session import SessionBase
 from .._http.session import warn_once as warn_once
 from .._http.structures import Headers as Headers

@@ -105,9 +105,10 @@ def burst(
 
 def waves(times: List[List[Any]], slow: float) -> List[int]:
     """Which wave each request went in, from its recorded time: a request of wave k waited
-    for k - 1 slow requests before its own, so its time is at least k * slow, and less than
-    (k + 1) * slow unless the machine delays it by a whole slow request."""
-    return sorted(int(t / slow) for t, _ok in times)
+    for k - 1 slow requests before its own, so its time is about k * slow or more (a few ms
+    less when clocks differ), and less than (k + 0.9) * slow unless the machine delays it by
+    almost a whole slow request."""
+    return sorted(int(t / slow + 0.1) for t, _ok in times)
 
 
 # Long enough for the noise of a loaded 2-core machine (measured up to half of it).

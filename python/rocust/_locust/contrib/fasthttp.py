@@ -25,7 +25,7 @@ from .._http.encoding import detect_encoding as detect_encoding
 from .._http.encoding import encode_multipart as encode_multipart
 from .._http.encoding import encode_params as encode_params
 from .._http.encoding import encoding_from_headers as encoding_from_headers
-from .._http.exceptions import ErrorKinds
+from .._http.exceptions import _GHC_ERROR, ErrorKinds
 from .._http.exceptions import engine_error as engine_error
 from .._http.fast_response import _NO_CATCH as _NO_CATCH
 from .._http.fast_response import VALID_RESPONSE_CODES as VALID_RESPONSE_CODES
@@ -102,6 +102,13 @@ FAST_ERRORS = ErrorKinds(
     },
     ConnectionError,
 )
+
+def _as_requested(text: str, url: str) -> str:
+    """geventhttpclient's RetriesExceeded names the URL as requested (query kept, without
+    ``params=``); the engine's text has the URL it sent without its query."""
+    match = _GHC_ERROR.match(text)
+    return f"RetriesExceeded({url!r}, {match.group(2)})" if match else text
+
 
 #: geventhttpclient's User-Agent (the version Locust 2.47.0 is installed with).
 USER_AGENT = "python/gevent-http-client-2.6.1"
@@ -332,7 +339,7 @@ class FastHttpSession(SessionBase):
         resp = ErrorResponse(raw, info) if raw.error is not None else FastResponse(raw, info)
         meta["response"] = resp
         if raw.error is not None:
-            resp.error = engine_error(raw.error, resp, FAST_ERRORS)
+            resp.error = engine_error(_as_requested(raw.error, built_url), resp, FAST_ERRORS)
         else:
             if stream:
                 length = resp.headers.get("content-length") if resp.headers is not None else None

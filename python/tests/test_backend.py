@@ -15,6 +15,7 @@ from rocust._locust import HttpUser, MarkovTaskSet, TaskSet, User, constant, tag
 from rocust._locust.env import Environment
 from rocust._locust.exception import StopTest
 from rocust._locust._http.transport import set_transport_factory
+from transport_ref import RefTransport
 
 
 def make_classes() -> Any:
@@ -228,7 +229,7 @@ def test_a_user_stopping_itself_does_not_deadlock() -> None:
 
 def test_host_option_overrides_class_host_and_missing_host_raises_stop_test() -> None:
     created: List[str] = []
-    set_transport_factory(lambda cls, host, verify: created.append(host) or "transport")  # type: ignore[arg-type, func-returns-value]
+    set_transport_factory(lambda cls, host, verify: created.append(host) or RefTransport())  # type: ignore[func-returns-value]
     try:
 
         class Site(HttpUser):

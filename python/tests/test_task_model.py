@@ -23,6 +23,7 @@ from rocust._locust import (
 from rocust._locust.env import Environment
 from rocust._locust.exception import InterruptTaskSet, LocustError, StopTest
 from rocust._locust._http.transport import set_transport_factory
+from transport_ref import RefTransport
 
 
 def test_task_decorator_forms_and_guards(caplog: Any) -> None:
@@ -138,7 +139,7 @@ def test_http_users_need_a_host_and_get_their_transport_from_the_factory(kind: A
     with pytest.raises(StopTest, match="You must specify the base host"):
         NoHost(Environment())
     made: List[Any] = []
-    set_transport_factory(lambda *args: made.append(args) or "transport")  # type: ignore[arg-type, func-returns-value]
+    set_transport_factory(lambda *args: made.append(args) or RefTransport())  # type: ignore[func-returns-value]
     try:
         client = WithHost(Environment()).client
     finally:

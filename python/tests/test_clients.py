@@ -62,9 +62,8 @@ def http(server: LocalServer, user: Any = None) -> Tuple[HttpSession, RefTranspo
 
 def fast(server: LocalServer, **kw: Any) -> Tuple[FastHttpSession, RefTransport]:
     session = FastHttpSession(server.url, EventHook(), None, **kw)
-    inner = session.transport._inner  # type: ignore[attr-defined]  (the concurrency limit's)
-    assert isinstance(inner, RefTransport)
-    return session, inner
+    assert isinstance(session.transport, RefTransport)
+    return session, session.transport
 
 
 def echo(resp: Any) -> Dict[str, Any]:

@@ -4,8 +4,12 @@ HTTPClientPool shared by users) and urllib3's ``block=True`` pools (a shared
 ``pool_manager``). A request beyond the limit waits for a free slot, and its response
 time and start time include the wait, as Locust's timer around the whole call does.
 
-The engine itself opens a new connection whenever all are busy (requests' pools do the
-same when they do not block), so sessions without a limit need nothing from here.
+FastHttpSession takes and gives back its slots in its own request path (plain counters,
+no extra call: every FastHttpUser request passes there) and wraps its transport in
+``WaitReporting`` only once a request has had to wait; HttpSession, whose limit is rare,
+wraps its transport in ``LimitedTransport``. The engine itself opens a new connection
+whenever all are busy (requests' pools do the same when they do not block), so sessions
+without a limit need nothing from here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections import deque
 from typing import Any, Deque, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
+from gevent import getcurrent
 from gevent.hub import Waiter, get_hub
 
 from .transport import RawResponse, Transport
@@ -145,6 +150,50 @@ class LimitedTransport:
         finally:
             slots.release()
         return _Waited(raw, waited, start_time)
+
+    def cookies(self) -> list[tuple[str, str, str, str]]:
+        return self._inner.cookies()
+
+    def set_cookie(self, name: str, value: str, domain: str, path: str) -> None:
+        self._inner.set_cookie(name, value, domain, path)
+
+    def clear_cookies(self) -> None:
+        self._inner.clear_cookies()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class WaitReporting:
+    """The transport of a session whose requests have waited for a slot (wrapped at the
+    first wait): the send that follows a wait, in the same greenlet, reports the wait in its
+    time and start time, and leaves the recording to Python, which uses them."""
+
+    __slots__ = ("_inner", "_send", "waits")
+
+    def __init__(self, inner: Transport) -> None:
+        self._inner = inner
+        self._send = inner.send
+        #: (seconds waited, start time) by greenlet, set just before its request is sent.
+        self.waits: Dict[Any, Tuple[float, float]] = {}
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        timeout: float | None,
+        allow_redirects: bool,
+        verify: bool | None,
+        record_name: str | None,
+        fail_rule: int,
+    ) -> RawResponse:
+        wait = self.waits.pop(getcurrent(), None) if self.waits else None
+        if wait is None:
+            return self._send(method, url, headers, body, timeout, allow_redirects, verify, record_name, fail_rule)
+        raw = self._send(method, url, headers, body, timeout, allow_redirects, verify, None, fail_rule)
+        return _Waited(raw, wait[0], wait[1])
 
     def cookies(self) -> list[tuple[str, str, str, str]]:
         return self._inner.cookies()

@@ -15,9 +15,12 @@ import http.client
 import json as _json
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from typing import Any, Callable
 from urllib.parse import urlencode
+
+from gevent import getcurrent
 
 from .._http.cookies import RequestsCookieJar as RequestsCookieJar
 from .._http.encoding import basic_auth as basic_auth
@@ -39,7 +42,7 @@ from .._http.fast_response import ResponseContextManager as ResponseContextManag
 from .._http.fast_response import (
     RestResponseContextManager as RestResponseContextManager,
 )
-from .._http.limits import LimitedTransport, OriginLimits, shared_limits
+from .._http.limits import OriginLimits, Slots, WaitReporting, shared_limits
 from .._http.response import _NOT_ENTERED as _NOT_ENTERED
 from .._http.response import _UNSET as _UNSET
 from .._http.rest import RestMixin as RestMixin
@@ -167,14 +170,19 @@ class FastHttpSession(SessionBase):
         self._warn_unsupported(conn)
 
         transport = new_transport(type(user).__name__ if user is not None else "", base_url, not self.insecure)
-        limits = OriginLimits(self.concurrency) if client_pool is None else shared_limits(client_pool, self.concurrency)
-        self.transport = LimitedTransport(transport, limits)
+        self.transport: Transport = transport
         self.cookiejar = RequestsCookieJar(transport)
         self.base_url: str | None = base_url
         if base_url:
             self.base_url, credentials = split_credentials(base_url)
             if credentials:
                 self.auth_header = basic_auth(*credentials)
+        # geventhttpclient's connections per host: requests beyond them wait (see limits).
+        self._limits = (
+            OriginLimits(self.concurrency) if client_pool is None else shared_limits(client_pool, self.concurrency)
+        )
+        self._slots_base = self.base_url
+        self._base_slots: Slots | None = self._limits.slots(self.base_url) if self.base_url else None
 
     def _warn_unsupported(self, conn: dict[str, Any]) -> None:
         """Says once which settings the engine cannot honour (never ignored silently)."""
@@ -220,10 +228,24 @@ class FastHttpSession(SessionBase):
         if not (headers or auth or self.auth_header or data is not None or json is not None or kwargs):
             body = b"" if wire in _BODY_METHODS else None
             wire_url = built_url if search_needs_requote(built_url) is None else requote_uri(built_url)
-            return self._exchange(
-                method, wire, name or url, built_url, wire_url, self._plain_headers, body, None, stream,
-                allow_redirects and self._follow_redirects, catch_response, context,
-            )  # fmt: skip
+            # A slot of the origin's concurrency limit, inline: this is every plain request's path.
+            slots = self._base_slots if built_url is not url and self.base_url is self._slots_base else None
+            if slots is None or slots.free <= 0:
+                return self._exchange_in_slot(
+                    method, wire, name or url, built_url, wire_url, self._plain_headers, body, None, stream,
+                    allow_redirects and self._follow_redirects, catch_response, context,
+                )  # fmt: skip
+            slots.free -= 1
+            try:
+                return self._exchange(
+                    method, wire, name or url, built_url, wire_url, self._plain_headers, body, None, stream,
+                    allow_redirects and self._follow_redirects, catch_response, context,
+                )  # fmt: skip
+            finally:
+                if slots.waiters:
+                    slots.release()
+                else:
+                    slots.free += 1
 
         hdrs: dict[str, Any] = dict(headers) if headers else {}
         if auth:
@@ -270,10 +292,33 @@ class FastHttpSession(SessionBase):
         if search_needs_requote(wire_url) is not None:
             wire_url = requote_uri(wire_url)
         follow = self._follow_redirects if max_redirects is None else int(max_redirects) > 0
-        return self._exchange(
+        return self._exchange_in_slot(
             method, wire, name or url, built_url, wire_url, pairs, body, shown, stream, allow_redirects and follow,
             catch_response, context,
         )  # fmt: skip
+
+    def _exchange_in_slot(self, *args: Any) -> Any:
+        """``_exchange(*args)`` once a slot of the concurrency limit of the URL's origin
+        (``args[3]``) is free; a request that had to wait reports the wait in its time."""
+        slots = self._limits.slots(args[3])
+        if slots.free > 0:
+            slots.free -= 1
+            try:
+                return self._exchange(*args)
+            finally:
+                slots.release()
+        start_time, started = time.time(), time.perf_counter()
+        slots.wait()
+        transport = self.transport
+        try:
+            if not isinstance(transport, WaitReporting):
+                transport = self.transport = WaitReporting(transport)
+            transport.waits[getcurrent()] = (time.perf_counter() - started, start_time)
+            return self._exchange(*args)
+        finally:
+            if isinstance(transport, WaitReporting):
+                transport.waits.pop(getcurrent(), None)
+            slots.release()
 
     @staticmethod
     def _payload(data: Any, files: Any, present: set[str]) -> tuple[bytes | None, Any, list[tuple[str, str]]]:

@@ -229,7 +229,12 @@ def test_a_user_stopping_itself_does_not_deadlock() -> None:
 
 def test_host_option_overrides_class_host_and_missing_host_raises_stop_test() -> None:
     created: List[str] = []
-    set_transport_factory(lambda cls, host, verify: created.append(host) or RefTransport())  # type: ignore[func-returns-value]
+
+    def factory(cls: str, host: Any, verify: bool) -> RefTransport:
+        created.append(host)
+        return RefTransport()
+
+    set_transport_factory(factory)
     try:
 
         class Site(HttpUser):

@@ -244,8 +244,9 @@ def test_fast_http_errors_are_geventhttpclients_with_original() -> None:
     error = engine_error("RetriesExceeded('http://h/slow', 0, original=timed out)", None, FAST_ERRORS)
     assert isinstance(error, FastConnectionError) and not isinstance(error, requests.exceptions.RequestException)
     # The socket's timeout error (TimeoutError from Python 3.10 on), as gevent raises it.
-    assert isinstance(error.original, socket.timeout) and str(error.original) == "timed out"  # type: ignore[attr-defined]
-    assert error.url == "http://h/slow" and str(error) == "URL http://h/slow: 0, original=timed out"  # type: ignore[attr-defined]
+    original, url = getattr(error, "original", None), getattr(error, "url", None)
+    assert isinstance(original, socket.timeout) and str(original) == "timed out"
+    assert url == "http://h/slow" and str(error) == "URL http://h/slow: 0, original=timed out"
     closed = engine_error("HTTPConnectionClosed('connection closed.')", None, FAST_ERRORS)
     assert not isinstance(closed, requests.exceptions.RequestException) and not hasattr(closed, "original")
 
@@ -320,3 +321,38 @@ def test_slots_are_shared_per_host_and_pass_on_when_a_waiter_is_killed() -> None
     assert order == ["third"] and a.free == 0 and not a.waiters
     pool = object()
     assert shared_limits(pool, 5) is shared_limits(pool, 5) and shared_limits(pool, 5).size == 5
+
+
+def test_a_shared_client_pool_gives_its_limit_and_settings(ref_transports: List[Any]) -> None:
+    from rocust._locust.contrib.fasthttp import FastHttpSession
+    from rocust._locust.event import EventHook
+
+    class HTTPClientPool:  # geventhttpclient's, as far as FastHttpSession reads it
+        def __init__(self, **kw: Any) -> None:
+            self.client_args = kw
+
+    pool = HTTPClientPool(concurrency=3, network_timeout=2.0)
+    a = FastHttpSession("http://h:1", EventHook(), None, network_timeout=60.0, client_pool=pool)
+    b = FastHttpSession("http://h:1/other", EventHook(), None, insecure=True, client_pool=pool)
+    # One limit for both users, per host; the pool's timeouts and TLS default (verify), as in Locust.
+    assert a._base_slots is b._base_slots and a._limits.size == 3
+    assert a.network_timeout == 2.0 and a.insecure is False and b.insecure is False
+    assert len(ref_transports) == 2, "connections are still each session's own"
+
+
+def test_settings_the_engine_cannot_honour_are_logged(
+    ref_transports: List[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    from rocust._locust.contrib.fasthttp import FastHttpSession
+    from rocust._locust.event import EventHook
+
+    FastHttpSession("http://h:1", EventHook(), None, max_retries=2, max_redirects=5, connection_timeout=1.0)
+    messages = "\n".join(r.getMessage() for r in caplog.records)
+    assert "max_retries=2 (requests are not retried)" in messages
+    assert "max_redirects=5 (up to 30 are followed)" in messages
+    assert "connection_timeout=1.0 (network_timeout=5.0 applies to connecting too)" in messages
+    caplog.clear()
+    # FastHttpUser's own defaults need no warning.
+    FastHttpSession("http://h:1", EventHook(), None, max_retries=0, max_redirects=30, network_timeout=60.0,
+                    connection_timeout=60.0, concurrency=10)  # fmt: skip
+    assert not caplog.records

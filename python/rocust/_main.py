@@ -23,14 +23,18 @@ from ._pump import Pump
 from ._run import _exit_on_import_error, locustfile_option, locustfile_paths
 from ._runner import EngineDriver, EngineRunner, RunnerCommands
 from ._stats import EngineStats
-from ._transport import install_client_factories
+from ._transport import transport_factory
 
 
 def run_session(args: List[str]) -> int:
     """The whole run; returns the process exit code."""
     _import_hook.install()
+    from ._locust._http.transport import set_transport_factory
     from ._locust.log import setup_logging
 
+    engine = _engine.Engine()
+    # Before the locustfiles: a session built at import time is this engine's too.
+    set_transport_factory(transport_factory(engine))
     paths = locustfile_paths(locustfile_option(args))
     user_classes, shapes = load_locustfiles(paths)
 
@@ -46,7 +50,7 @@ def run_session(args: List[str]) -> int:
         names = ", ".join(type(s).__name__ for s in shapes)
         sys.stderr.write(f"Only one LoadTestShape class is allowed per locustfile (found {names}).\n")
         return 1
-    return LocustfileRun(options, parsed, paths, user_classes, shapes[0] if shapes else None).run()
+    return LocustfileRun(engine, options, parsed, paths, user_classes, shapes[0] if shapes else None).run()
 
 
 def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:
@@ -96,6 +100,7 @@ class LocustfileRun:
 
     def __init__(
         self,
+        engine: _engine.Engine,
         options: argparse.Namespace,
         parsed: _engine.ParsedOptions,
         paths: List[str],
@@ -105,7 +110,7 @@ class LocustfileRun:
         from ._locust import events
         from ._locust.env import Environment
 
-        self.engine = _engine.Engine()
+        self.engine = engine
         self.parsed = parsed
         self.shape = shape
         self.environment = Environment(
@@ -127,7 +132,6 @@ class LocustfileRun:
         self.runner.attach(self.controller, EngineDriver(self.engine))
         events.request._recorder = self._record
         self.commands = RunnerCommands(self.engine, self.environment, self.controller, dict(user_classes), shape)
-        install_client_factories(self.engine, self.environment)
 
     def _record(
         self,

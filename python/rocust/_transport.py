@@ -3,14 +3,14 @@ with its own engine session (cookie jar and connections) on an HTTP thread."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from gevent.hub import Waiter
 
 from ._engine import Engine, RawResponse, Session
+from ._locust._http.transport import TransportFactory
 
-#: Makes the transport of a new client: (user class name, base URL) -> Transport.
-TransportFactory = Callable[[str, Optional[str]], "EngineTransport"]
+__all__ = ["EngineTransport", "TransportFactory", "transport_factory"]
 
 
 class EngineTransport:
@@ -54,30 +54,11 @@ class EngineTransport:
         self._session.close()
 
 
-def transport_factory(engine: Engine, verify: bool = True) -> TransportFactory:
-    """Transports on ``engine``'s HTTP threads."""
+def transport_factory(engine: Engine) -> TransportFactory:
+    """Transports on ``engine``'s HTTP threads: each HttpSession/FastHttpSession, built by
+    a user class or by user code, gets its own engine session."""
 
-    def make(user_class: str, base_url: Optional[str]) -> EngineTransport:
+    def make(user_class: str, base_url: Optional[str], verify: bool) -> EngineTransport:
         return EngineTransport(engine, engine.session(user_class, verify, base_url))
 
     return make
-
-
-def install_client_factories(engine: Engine, environment: Any) -> None:
-    """HttpUser and FastHttpUser clients on the engine's transport."""
-    from ._locust.clients import HttpSession
-    from ._locust.contrib.fasthttp import FastHttpSession
-    from ._locust.user.users import set_client_factory
-
-    def http_client(user: Any) -> Any:
-        transport = EngineTransport(engine, engine.session(type(user).__name__, True, user.host))
-        return HttpSession(base_url=user.host, request_event=environment.events.request, user=user, transport=transport)
-
-    def fast_client(user: Any) -> Any:
-        insecure = getattr(user, "insecure", True)
-        transport = EngineTransport(engine, engine.session(type(user).__name__, not insecure, user.host))
-        return FastHttpSession(environment, base_url=user.host, user=user, transport=transport, insecure=insecure)
-
-    set_client_factory("HttpUser", http_client)
-    set_client_factory("FastHttpUser", fast_client)
-

@@ -14,7 +14,8 @@ from rocust._backend import UserGroupController, task_tree
 from rocust._locust import HttpUser, MarkovTaskSet, TaskSet, User, constant, tag, task, transition
 from rocust._locust.env import Environment
 from rocust._locust.exception import StopTest
-from rocust._locust.user.users import set_client_factory
+from rocust._locust._http.transport import set_transport_factory
+from transport_ref import RefTransport
 
 
 def make_classes() -> Any:
@@ -228,7 +229,12 @@ def test_a_user_stopping_itself_does_not_deadlock() -> None:
 
 def test_host_option_overrides_class_host_and_missing_host_raises_stop_test() -> None:
     created: List[str] = []
-    set_client_factory("HttpUser", lambda user: created.append(user.host) or "client")
+
+    def factory(cls: str, host: Any, verify: bool) -> RefTransport:
+        created.append(host)
+        return RefTransport()
+
+    set_transport_factory(factory)
     try:
 
         class Site(HttpUser):
@@ -240,7 +246,7 @@ def test_host_option_overrides_class_host_and_missing_host_raises_stop_test() ->
 
         ctl = UserGroupController(Environment(host="http://from-cli"), [Site])
         users = ctl.spawn("Site", 1)
-        assert created == ["http://from-cli"] and users[0].client == "client"
+        assert created == ["http://from-cli"] and users[0].client.base_url == "http://from-cli"
 
         class NoHost(HttpUser):
             @task
@@ -252,7 +258,7 @@ def test_host_option_overrides_class_host_and_missing_host_raises_stop_test() ->
             ctl2.spawn("NoHost", 1)
         ctl.kill_all()
     finally:
-        set_client_factory("HttpUser", None)
+        set_transport_factory(None)
 
 
 def test_controller_imports_nothing_from_the_engine() -> None:

@@ -20,7 +20,8 @@ from rocust._locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
 from rocust._locust.env import Environment
 from rocust._locust.event import EventHook, Events
 from rocust._locust.exception import LocustError
-from transport_ref import RefRawResponse, RefTransport
+from rocust._locust._http.transport import set_transport_factory
+from transport_ref import RefRawResponse, RefTransport, install_factories
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +44,26 @@ class Recorder:
         self.events.append(kw)
 
 
+@pytest.fixture(autouse=True)
+def ref_transports() -> Iterator[List[RefTransport]]:
+    """Every session built in a test gets a RefTransport (as under the engine)."""
+    made = install_factories()
+    try:
+        yield made
+    finally:
+        set_transport_factory(None)
+
+
 def http(server: LocalServer, user: Any = None) -> Tuple[HttpSession, RefTransport]:
-    transport = RefTransport()
-    return HttpSession(server.url, EventHook(), user, transport), transport
+    session = HttpSession(server.url, EventHook(), user)
+    assert isinstance(session.transport, RefTransport)
+    return session, session.transport
 
 
 def fast(server: LocalServer, **kw: Any) -> Tuple[FastHttpSession, RefTransport]:
-    transport = RefTransport()
-    env = Environment(events=Events())
-    return FastHttpSession(env, server.url, None, transport, **kw), transport
+    session = FastHttpSession(server.url, EventHook(), None, **kw)
+    assert isinstance(session.transport, RefTransport)
+    return session, session.transport
 
 
 def echo(resp: Any) -> Dict[str, Any]:
@@ -127,7 +139,7 @@ def test_session_headers_are_merged_and_changes_apply(server: LocalServer) -> No
 
 
 def test_base_url_path_credentials_and_changes(server: LocalServer) -> None:
-    session = HttpSession(server.url.replace("://", "://u:p%40ss@") + "/api", EventHook(), None, RefTransport())
+    session = HttpSession(server.url.replace("://", "://u:p%40ss@") + "/api", EventHook(), None)
     listener = Recorder(session.request_event)
     doc = echo(session.get("/echo"))
     assert doc["path"] == "/api/echo" and doc["headers"]["authorization"] == C.basic_auth("u", "p@ss")
@@ -137,10 +149,10 @@ def test_base_url_path_credentials_and_changes(server: LocalServer) -> None:
 
 
 def test_invalid_urls_raise_requests_errors() -> None:
-    session = HttpSession("127.0.0.1:1", EventHook(), None, RefTransport())
+    session = HttpSession("127.0.0.1:1", EventHook(), None)
     with pytest.raises(C.InvalidSchema, match="No connection adapters were found for '127.0.0.1:1/x'"):
         session.get("/x")
-    session = HttpSession("", EventHook(), None, RefTransport())
+    session = HttpSession("", EventHook(), None)
     with pytest.raises(C.MissingSchema, match=r"Invalid URL '/x': No scheme supplied"):
         session.get("/x")
     with pytest.raises(C.InvalidURL, match="No host supplied"):
@@ -285,28 +297,23 @@ def test_catch_response_outcomes(server: LocalServer) -> None:
 
 
 def test_rest_on_an_http_user(server: LocalServer) -> None:
-    from rocust._locust.user.users import HttpUser, set_client_factory
+    from rocust._locust.user.users import HttpUser
 
-    set_client_factory("HttpUser", lambda u: HttpSession(u.host, u.environment.events.request, u, RefTransport()))
-    try:
+    class Api(HttpUser):
+        host = server.url
 
-        class Api(HttpUser):
-            host = server.url
-
-        env = Environment(events=Events())
-        listener = Recorder(env.events.request)
-        user = Api(env)
-        with user.rest("POST", "/echo", json={"a": 1}) as resp:
-            assert resp.js["headers"] and resp.js["method"] == "POST"
-        with user.rest("GET", "/status/200") as resp:
-            pass
-        with user.rest("GET", "/json") as resp:
-            raise RuntimeError("oops")
-        with user.rest_("GET", "/json") as resp:
-            if resp.js["n"] != [1, 2]:  # (pytest rewrites assert messages in this module)
-                raise AssertionError("short,")
-    finally:
-        set_client_factory("HttpUser", None)
+    env = Environment(events=Events())
+    listener = Recorder(env.events.request)
+    user = Api(env)
+    with user.rest("POST", "/echo", json={"a": 1}) as resp:
+        assert resp.js["headers"] and resp.js["method"] == "POST"
+    with user.rest("GET", "/status/200") as resp:
+        pass
+    with user.rest("GET", "/json") as resp:
+        raise RuntimeError("oops")
+    with user.rest_("GET", "/json") as resp:
+        if resp.js["n"] != [1, 2]:  # (pytest rewrites assert messages in this module)
+            raise AssertionError("short,")
     sent = {k.lower(): v for k, v in json.loads(listener.events[0]["response"].text)["headers"]}
     assert sent["content-type"] == "application/json" and sent["accept"] == "application/json"
     texts = [str(e["exception"]) for e in listener.events]
@@ -449,8 +456,9 @@ def _per_request_us(call: Any, n: int = 20000) -> float:
 
 
 def test_python_cost_per_delegated_request_is_a_few_microseconds() -> None:
-    session = HttpSession("http://127.0.0.1:1", EventHook(), None, _StubTransport())  # type: ignore[arg-type]
-    fsession = FastHttpSession(Environment(events=Events()), "http://127.0.0.1:1", None, _StubTransport())  # type: ignore[arg-type]
+    set_transport_factory(lambda *_: _StubTransport())  # type: ignore[arg-type, return-value]
+    session = HttpSession("http://127.0.0.1:1", EventHook(), None)
+    fsession = FastHttpSession("http://127.0.0.1:1", EventHook(), None, concurrency=10, max_retries=0)
     http_us, fast_us = _per_request_us(session.get), _per_request_us(fsession.get)
     print(f"Python cost per request: HttpSession {http_us:.2f} us, FastHttpSession {fast_us:.2f} us")
     # A few microseconds on an idle machine; the bound leaves room for a busy one.

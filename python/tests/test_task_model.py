@@ -22,7 +22,8 @@ from rocust._locust import (
 )
 from rocust._locust.env import Environment
 from rocust._locust.exception import InterruptTaskSet, LocustError, StopTest
-from rocust._locust.user.users import set_client_factory
+from rocust._locust._http.transport import set_transport_factory
+from transport_ref import RefTransport
 
 
 def test_task_decorator_forms_and_guards(caplog: Any) -> None:
@@ -128,7 +129,7 @@ def test_abstract_flags() -> None:
 
 
 @pytest.mark.parametrize("kind", [HttpUser, FastHttpUser])
-def test_http_users_need_a_host_and_the_engines_client(kind: Any) -> None:
+def test_http_users_need_a_host_and_get_their_transport_from_the_factory(kind: Any) -> None:
     class NoHost(kind):  # type: ignore[misc, valid-type]
         pass
 
@@ -137,13 +138,15 @@ def test_http_users_need_a_host_and_the_engines_client(kind: Any) -> None:
 
     with pytest.raises(StopTest, match="You must specify the base host"):
         NoHost(Environment())
-    with pytest.raises(NotImplementedError, match="HTTP client comes from the engine"):
-        WithHost(Environment())
-    set_client_factory(kind.__name__, lambda user: ("client for", user.host))
+    made: List[Any] = []
+    set_transport_factory(lambda *args: made.append(args) or RefTransport())  # type: ignore[func-returns-value]
     try:
-        assert WithHost(Environment()).client == ("client for", "http://127.0.0.1:1")
+        client = WithHost(Environment()).client
     finally:
-        set_client_factory(kind.__name__, None)
+        set_transport_factory(None)
+    assert type(client).__name__ == ("HttpSession" if kind is HttpUser else "FastHttpSession")
+    # FastHttpUser does not verify certificates by default (insecure = True).
+    assert made == [("WithHost", "http://127.0.0.1:1", kind is HttpUser)]
 
 
 def test_taskset_client_is_the_users_client() -> None:

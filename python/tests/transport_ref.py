@@ -6,8 +6,8 @@ connections, redirects with requests' method rules, a cookie jar, gzip/deflate
 decoding, the error texts Locust shows for connection failures, and the
 ``record_name`` delegation (recorded requests go to ``self.recorded``).
 
-``install_factories()`` registers it as the client factory of HttpUser and
-FastHttpUser, the way the engine does at start-up.
+``install_factories()`` registers it as the transport factory of every session, the
+way the engine does at start-up.
 """
 
 from __future__ import annotations
@@ -230,39 +230,17 @@ class RefTransport:
         self.conns.clear()
 
 
-def install_factories() -> None:
-    """Registers HttpUser/FastHttpUser client factories built on RefTransport."""
-    from rocust._locust.clients import HttpSession
-    from rocust._locust.contrib.fasthttp import FastHttpSession
-    from rocust._locust.user.users import set_client_factory
+def install_factories() -> List[RefTransport]:
+    """Registers RefTransport as the transport of every new session (as the engine does at
+    start-up); returns the list the transports made are appended to."""
+    from rocust._locust._http.transport import set_transport_factory
 
-    def http_factory(user: Any) -> HttpSession:
-        return HttpSession(
-            base_url=user.host,
-            request_event=user.environment.events.request,
-            user=user,
-            transport=RefTransport(),
-            pool_manager=user.pool_manager,
-        )
+    made: List[RefTransport] = []
 
-    def fast_factory(user: Any) -> FastHttpSession:
-        return FastHttpSession(
-            user.environment,
-            base_url=user.host,
-            user=user,
-            transport=RefTransport(max_redirects=user.max_redirects),
-            network_timeout=user.network_timeout,
-            connection_timeout=user.connection_timeout,
-            max_redirects=user.max_redirects,
-            max_retries=user.max_retries,
-            insecure=user.insecure,
-            concurrency=user.concurrency,
-            client_pool=user.client_pool,
-            ssl_context_factory=user.ssl_context_factory,
-            headers=user.default_headers,
-            proxy_host=user.proxy_host,
-            proxy_port=user.proxy_port,
-        )
+    def factory(user_class: str, base_url: Optional[str], verify: bool) -> RefTransport:
+        transport = RefTransport()
+        made.append(transport)
+        return transport
 
-    set_client_factory("HttpUser", http_factory)
-    set_client_factory("FastHttpUser", fast_factory)
+    set_transport_factory(factory)
+    return made

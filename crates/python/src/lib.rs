@@ -268,7 +268,7 @@ impl Engine {
     fn session(&self, user_class: &str, verify: bool, host: Option<String>) -> PyResult<Session> {
         let http =
             self.shared.http.get().ok_or_else(|| {
-                PyRuntimeError::new_err("the engine's HTTP threads are not running")
+                PyRuntimeError::new_err("HTTP sessions of a rocust -f run can be made once the run has started (init listeners, on_start, tasks), not while the locustfile is imported")
             })?;
         let (thread, inner) = http.session(user_class, verify);
         Ok(Session {

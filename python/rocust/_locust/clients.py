@@ -37,6 +37,7 @@ from ._http.encoding import encode_params as encode_params
 from ._http.encoding import encoding_from_headers as encoding_from_headers
 from ._http.encoding import prepare_body as prepare_body
 from ._http.encoding import prepare_url as prepare_url
+from ._http.encoding import requests_body
 from ._http.encoding import to_key_val_list as to_key_val_list
 from ._http.exceptions import _ABORTED as _ABORTED
 from ._http.exceptions import _ERROR_BASES as _ERROR_BASES
@@ -72,6 +73,7 @@ from ._http.response import Response as Response
 from ._http.response import ResponseContextManager as ResponseContextManager
 from ._http.response import RestResponseContextManager as RestResponseContextManager
 from ._http.rest import RestMixin as RestMixin
+from ._http.limits import LimitedTransport, pool_manager_limit, shared_limits
 from ._http.session import SessionBase
 from ._http.session import _warned as _warned
 from ._http.session import logger as logger
@@ -80,6 +82,7 @@ from ._http.structures import CaseInsensitiveDict as CaseInsensitiveDict
 from ._http.structures import _header_value as _header_value
 from ._http.transport import RawResponse as RawResponse
 from ._http.transport import Transport as Transport
+from ._http.transport import new_transport
 from ._http.transport import (
     request_listeners_allow_delegation as request_listeners_allow_delegation,
 )
@@ -151,6 +154,39 @@ _KNOWN_KWARGS = frozenset(
 )
 
 
+def _requests_session_init(self: Any) -> None:
+    """requests.Session.__init__, which HttpSession passes its extra arguments to: it
+    takes none, so any raises Python's TypeError for them, as under Locust."""
+
+
+_requests_session_init.__qualname__ = "Session.__init__"
+
+
+def _pool_manager_transport(transport: Transport, pool_manager: Any) -> Transport:
+    """Honours a shared urllib3 PoolManager's ``block=True`` limit (``maxsize`` requests per
+    origin in flight, shared by the users that hold it); its connections themselves are not
+    shared: each session keeps its own, as the engine pools them."""
+    size = pool_manager_limit(pool_manager)
+    honoured = f"its limit of {size} connections per host (block=True) is honoured, but " if size else ""
+    warn_once(
+        "pool_manager",
+        f"rocust: HttpUser.pool_manager: {honoured}its connections are not shared between users "
+        "(each user keeps its own)",
+    )
+    if size is None:
+        return transport
+    return LimitedTransport(transport, shared_limits(pool_manager, size))
+
+
+def _valid_port(parts: Any) -> bool:
+    """False when the URL's port is not a number in 0-65535 (requests' InvalidURL)."""
+    try:
+        parts.port
+    except ValueError:
+        return False
+    return True
+
+
 class HttpSession(SessionBase):
     """HttpUser's client: requests.Session's API (cookies kept per user), every request
     reported to ``request_event`` with Locust's rules.
@@ -161,18 +197,15 @@ class HttpSession(SessionBase):
     """
 
     def __init__(
-        self,
-        base_url: str,
-        request_event: EventHook,
-        user: Any,
-        transport: Transport,
-        *args: Any,
-        pool_manager: Any = None,
-        **kwargs: Any,
+        self, base_url: str, request_event: EventHook, user: Any, *args: Any, pool_manager: Any = None, **kwargs: Any
     ) -> None:
+        _requests_session_init(self, *args, **kwargs)
         self.base_url, credentials = split_credentials(base_url)
         self.request_event = request_event
         self.user = user
+        transport = new_transport(type(user).__name__ if user is not None else "", base_url)
+        if pool_manager is not None:
+            transport = _pool_manager_transport(transport, pool_manager)
         self.transport = transport
         self.request_name: str | None = None
         """Stats name used while ``rename_request`` is active."""
@@ -202,7 +235,13 @@ class HttpSession(SessionBase):
         self._base_src, self._fast_base = base, None
         if isinstance(base, str) and match_absolute_http(base) and not search_needs_requote(base):
             parts = urlsplit(base)
-            if parts.hostname and not parts.query and not parts.fragment and parts.netloc == parts.netloc.lower():
+            if (
+                parts.hostname
+                and not parts.query
+                and not parts.fragment
+                and parts.netloc == parts.netloc.lower()
+                and _valid_port(parts)
+            ):
                 self._fast_base, self._base_path = base, parts.path
         return self._fast_base
 
@@ -287,6 +326,7 @@ class HttpSession(SessionBase):
         if kwargs.get("headers"):
             headers.update(kwargs["headers"])
         body, ctype = prepare_body(data, json, kwargs.get("files"))
+        shown_body = requests_body(data, json, kwargs.get("files"), body)
         if ctype and "content-type" not in headers:
             headers["Content-Type"] = ctype
         if body is None and wire != "GET" and wire != "HEAD" and headers.get("content-length") is None:
@@ -298,6 +338,8 @@ class HttpSession(SessionBase):
         elif callable(auth):
             prepared = _AuthRequest(wire, full_url, headers, body)
             auth(prepared)
+            if prepared.body is not body:
+                shown_body = prepared.body
             headers, body = CaseInsensitiveDict(prepared.headers), prepared.body
         cookies = kwargs.get("cookies")
         if cookies and "cookie" not in headers:
@@ -325,7 +367,7 @@ class HttpSession(SessionBase):
         pairs = [(k, _header_value(k, v)) for k, v in headers.items() if v is not None]
         return self._exchange(
             method, wire, full_url, name, pairs, body, timeout, allow_redirects, bool(verify), bool(stream),
-            catch_response, context, hooks,
+            catch_response, context, hooks, shown_body,
         )  # fmt: skip
 
     def _exchange(
@@ -343,6 +385,7 @@ class HttpSession(SessionBase):
         catch_response: bool,
         context: dict[str, Any],
         hooks: list[Callable[..., Any]] | None,
+        shown_body: Any = None,
     ) -> ResponseContextManager:
         event = self.request_event
         record = None
@@ -355,7 +398,7 @@ class HttpSession(SessionBase):
         ):
             record = name
         raw = self.transport.send(wire, url, headers, body, timeout, allow_redirects, verify, record, 0)
-        resp = ResponseContextManager(raw, (rtype, name, url, body, stream, wire), event, catch_response)
+        resp = ResponseContextManager(raw, (rtype, name, url, shown_body, stream, wire), event, catch_response)
         if hooks:
             for hook in hooks:
                 replaced = hook(resp)

@@ -129,6 +129,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # socketserver's backlog of 5 drops the SYNs of a burst of connections (retried 1 s later).
+    request_queue_size = 128
+
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that give up (timeouts, closed connections) are expected here
 

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json as _json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -111,10 +112,32 @@ def basic_auth(username: Any, password: Any) -> str:
     return "Basic " + base64.b64encode(b":".join((user, pw))).strip().decode("ascii")
 
 
+#: urllib3's parse_url grammar for the authority's host[:port] (IPv6 simplified).
+_HOST_PORT = re.compile(
+    r"^((?:[^\[\]%:/?#]|%[a-fA-F0-9]{2})*|\[[0-9a-fA-F:.]+(?:%25[^\]]+)?\])(?::0*?(|0|[1-9][0-9]{0,4}))?$", re.DOTALL
+)
+_HOST_INVALID_CHAR = re.compile(r"[\x00-\x20\x7f]")
+_AUTHORITY = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//([^\\/?#]*)")
+
+
+def _check_host_port(url: str) -> None:
+    """requests' InvalidURL for an authority urllib3 cannot parse (its texts)."""
+    authority = _AUTHORITY.match(url)
+    if authority is None:
+        return
+    host_port = authority.group(1).rpartition("@")[2]
+    if _HOST_PORT.fullmatch(host_port) is None:
+        invalid = _HOST_INVALID_CHAR.search(host_port)
+        if invalid:
+            raise InvalidURL(f"Failed to parse: Host {host_port!r} contains invalid character {invalid.group()!r}")
+        raise InvalidURL(f"Failed to parse: {host_port!r} is not a valid host or port")
+
+
 def prepare_url(url: str, params: Any) -> str:
     """requests' PreparedRequest.prepare_url: checks, params appended, requoted."""
     if ":" in url and not url.lower().startswith("http"):
         raise InvalidSchema(f"No connection adapters were found for {url!r}")
+    _check_host_port(url)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -156,6 +179,20 @@ def prepare_body(data: Any, json: Any, files: Any) -> tuple[bytes | None, str | 
     body = encode_params(data)
     ctype = None if isinstance(data, (str, bytes)) else "application/x-www-form-urlencoded"
     return (body.encode("utf-8") if isinstance(body, str) else body), ctype
+
+
+def requests_body(data: Any, json: Any, files: Any, body: bytes | None) -> Any:
+    """PreparedRequest.body as requests leaves it for ``prepare_body``'s arguments: bytes
+    for JSON and multipart, str for strings and form data, a stream or iterable itself."""
+    if not data and json is not None or files:
+        return body
+    if hasattr(data, "read") or (
+        hasattr(data, "__iter__") and not isinstance(data, (str, bytes, list, tuple, Mapping))
+    ):
+        return data
+    if body is None or isinstance(data, bytes):
+        return body
+    return body.decode("utf-8")
 
 
 def detect_encoding(content: bytes) -> str:

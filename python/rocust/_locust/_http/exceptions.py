@@ -1,86 +1,130 @@
-"""requests' exception classes (names and hierarchy) and the texts of errors: the
-engine's connection errors keep its text as repr() (what Locust's stats show), and
-HttpUser's connection errors are wrapped the way requests wraps them."""
+"""requests' exception classes and the texts of errors: the engine's connection errors
+keep its text as repr() (what Locust's stats show), and HttpUser's connection errors are
+wrapped the way requests wraps them.
+
+The classes are requests' own (``requests.exceptions``), so ``except
+requests.exceptions.RequestException`` in a locustfile catches what rocust raises, as
+under Locust. Only where requests is not installed are stand-ins with the same names and
+hierarchy defined here.
+"""
 
 from __future__ import annotations
 
 import ast
 import builtins
 import http.client
+import importlib
 import json as _json
 import re
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any, Dict
 from urllib.parse import urlsplit
 
 from . import CLIENTS, present_as
 from .urls import _path_url
 
 
-class RequestException(OSError):
-    """Base of the errors of a request (requests.exceptions.RequestException)."""
-
-    def __init__(self, *args: Any, response: Any = None, request: Any = None) -> None:
-        super().__init__(*args)
-        self.response = response
-        self.request = request if request is not None or response is None else getattr(response, "request", None)
+def _import_requests_exceptions() -> Any:
+    try:
+        return importlib.import_module("requests.exceptions")
+    except ImportError:
+        return None
 
 
-class HTTPError(RequestException):
-    """An HTTP status of 400-599 (from ``raise_for_status``)."""
+_requests: Any = _import_requests_exceptions()
+
+if TYPE_CHECKING or _requests is None:
+
+    class RequestException(OSError):
+        """Base of the errors of a request (requests.exceptions.RequestException)."""
+
+        def __init__(self, *args: Any, response: Any = None, request: Any = None) -> None:
+            super().__init__(*args)
+            self.response = response
+            self.request = request if request is not None or response is None else getattr(response, "request", None)
+
+    class HTTPError(RequestException):
+        """An HTTP status of 400-599 (from ``raise_for_status``)."""
+
+    class ConnectionError(RequestException):
+        """The connection failed."""
+
+    class SSLError(ConnectionError):
+        """A TLS error."""
+
+    class Timeout(RequestException):
+        """The request timed out."""
+
+    class ConnectTimeout(ConnectionError, Timeout):
+        """Connecting timed out."""
+
+    class ReadTimeout(Timeout):
+        """The server did not answer in time."""
+
+    class TooManyRedirects(RequestException):
+        """More redirects than allowed."""
+
+    class InvalidURL(RequestException, ValueError):
+        """The URL is not valid."""
+
+    class MissingSchema(RequestException, ValueError):
+        """The URL has no scheme."""
+
+    class InvalidSchema(RequestException, ValueError):
+        """The URL's scheme is not http or https."""
+
+    class InvalidHeader(RequestException, ValueError):
+        """A header name or value is not valid."""
+
+    class ChunkedEncodingError(RequestException):
+        """The chunked body was broken."""
+
+    class ContentDecodingError(RequestException):
+        """The body could not be decoded (gzip, deflate, br)."""
+
+    class InvalidJSONError(RequestException):
+        """A JSON error."""
+
+    class JSONDecodeError(InvalidJSONError, _json.JSONDecodeError):
+        """The body is not valid JSON (both a RequestException and json's error)."""
+
+        def __init__(self, msg: str, doc: str, pos: int) -> None:
+            _json.JSONDecodeError.__init__(self, msg, doc, pos)
+            self.response = None
+            self.request = None
+
+    if not TYPE_CHECKING:
+        present_as(
+            CLIENTS, RequestException, HTTPError, ConnectionError, SSLError, Timeout, ConnectTimeout, ReadTimeout,
+            TooManyRedirects, InvalidURL, MissingSchema, InvalidSchema, InvalidHeader, ChunkedEncodingError,
+            ContentDecodingError, InvalidJSONError, JSONDecodeError,
+        )  # fmt: skip
+else:
+    RequestException = _requests.RequestException
+    HTTPError = _requests.HTTPError
+    ConnectionError = _requests.ConnectionError
+    SSLError = _requests.SSLError
+    Timeout = _requests.Timeout
+    ConnectTimeout = _requests.ConnectTimeout
+    ReadTimeout = _requests.ReadTimeout
+    TooManyRedirects = _requests.TooManyRedirects
+    InvalidURL = _requests.InvalidURL
+    MissingSchema = _requests.MissingSchema
+    InvalidSchema = _requests.InvalidSchema
+    InvalidHeader = _requests.InvalidHeader
+    ChunkedEncodingError = _requests.ChunkedEncodingError
+    ContentDecodingError = _requests.ContentDecodingError
+    InvalidJSONError = _requests.InvalidJSONError
+    JSONDecodeError = _requests.JSONDecodeError
 
 
-class ConnectionError(RequestException):
-    """The connection failed."""
+if TYPE_CHECKING or _requests is None:
 
+    class CookieConflictError(RuntimeError):
+        """Several cookies have the asked name."""
 
-class Timeout(RequestException):
-    """The request timed out."""
-
-
-class ConnectTimeout(ConnectionError, Timeout):
-    """Connecting timed out."""
-
-
-class ReadTimeout(Timeout):
-    """The server did not answer in time."""
-
-
-class TooManyRedirects(RequestException):
-    """More redirects than allowed."""
-
-
-class InvalidURL(RequestException, ValueError):
-    """The URL is not valid."""
-
-
-class MissingSchema(RequestException, ValueError):
-    """The URL has no scheme."""
-
-
-class InvalidSchema(RequestException, ValueError):
-    """The URL's scheme is not http or https."""
-
-
-class InvalidHeader(RequestException, ValueError):
-    """A header name or value is not valid."""
-
-
-class InvalidJSONError(RequestException):
-    """A JSON error."""
-
-
-class JSONDecodeError(InvalidJSONError, _json.JSONDecodeError):
-    """The body is not valid JSON (both a RequestException and json's error)."""
-
-    def __init__(self, msg: str, doc: str, pos: int) -> None:
-        _json.JSONDecodeError.__init__(self, msg, doc, pos)
-        self.response = None
-        self.request = None
-
-
-class CookieConflictError(RuntimeError):
-    """Several cookies have the asked name."""
+else:
+    CookieConflictError = importlib.import_module("requests.cookies").CookieConflictError
 
 
 class _EngineError:
@@ -132,32 +176,66 @@ _ERROR_BASES: dict[str, type] = {
     "gaierror": socket.gaierror,
     "ConnectionError": ConnectionError,
     "ConnectTimeout": ConnectTimeout,
+    # urllib3's, which requests wraps in ConnectTimeout.
+    "ConnectTimeoutError": TimeoutError,
     "ReadTimeout": ReadTimeout,
     "Timeout": Timeout,
     "TooManyRedirects": TooManyRedirects,
     "InvalidURL": InvalidURL,
+    "ChunkedEncodingError": ChunkedEncodingError,
+    "ContentDecodingError": ContentDecodingError,
 }
-_error_classes: dict[str, type] = {}
 
 
-def engine_error(text: str, response: Any = None) -> BaseException:
+class ErrorKinds:
+    """How one client turns the engine's error texts into exceptions: the base class for
+    a text's outermost name (builtins are found by name), else ``default``."""
+
+    def __init__(self, bases: Dict[str, type], default: type) -> None:
+        self.bases = bases
+        self.default = default
+        self.classes: Dict[str, type] = {}
+
+
+#: HttpUser's errors: requests' classes.
+HTTP_ERRORS = ErrorKinds(_ERROR_BASES, ConnectionError)
+_error_classes = HTTP_ERRORS.classes
+
+_GHC_ORIGINAL = re.compile(r"(?:^|, )original=(.*)$", re.DOTALL)
+
+
+def engine_error(text: str, response: Any = None, kinds: ErrorKinds = HTTP_ERRORS) -> BaseException:
     """The exception for the engine's error ``text``: named like the text's outermost
-    call (a subclass of the builtin of that name when there is one), repr() = text."""
+    call (a subclass of the builtin of that name when there is one), repr() = text.
+    geventhttpclient's RetriesExceeded also gets its ``url`` and ``original`` error."""
     name = text.partition("(")[0]
-    cls = _error_classes.get(name)
+    cls = kinds.classes.get(name)
     if cls is None:
         builtin = getattr(builtins, name, None)
         if isinstance(builtin, type) and issubclass(builtin, Exception):
             base: type = builtin
         else:
-            base = _ERROR_BASES.get(name, ConnectionError)
+            base = kinds.bases.get(name, kinds.default)
         cls = type(name if name.isidentifier() else "ConnectionError", (_EngineError, base), {"__module__": CLIENTS})
-        _error_classes[name] = cls
+        kinds.classes[name] = cls
     exc = cls(text)
     exc.text = text
     exc.response = response
     exc.request = getattr(response, "request", None)
+    ghc = _GHC_ERROR.match(text)
+    if ghc:
+        exc.url = ghc.group(1)
+        original = _GHC_ORIGINAL.search(ghc.group(2))
+        if original:
+            exc.original = _original_error(original.group(1))
     return exc  # type: ignore[no-any-return]
+
+
+def _original_error(text: str) -> BaseException:
+    """The error geventhttpclient gave up on, from its str() in a RetriesExceeded text."""
+    if text == "timed out":
+        return socket.timeout("timed out")
+    return OSError(text)
 
 
 class _WrappedConnectionError(_EngineError, ConnectionError):
@@ -167,13 +245,24 @@ class _WrappedConnectionError(_EngineError, ConnectionError):
 
 _WrappedConnectionError.__name__ = _WrappedConnectionError.__qualname__ = "ConnectionError"
 
+
+class _WrappedConnectTimeout(_EngineError, ConnectTimeout):
+    """requests' ConnectTimeout around urllib3's ConnectTimeoutError."""
+
+
+_WrappedConnectTimeout.__name__ = _WrappedConnectTimeout.__qualname__ = "ConnectTimeout"
+
 _ABORTED = ("RemoteDisconnected(", "ConnectionResetError(", "BrokenPipeError(", "IncompleteRead(")
 
 
 def requests_connection_error(inner: BaseException, url: str, response: Any) -> BaseException:
-    """The requests exception that wraps ``inner`` (the engine's error) for ``url``:
-    refused connections and aborted exchanges get requests' texts; others are kept."""
+    """The requests exception for ``inner`` (the engine's error) for ``url``, which is what
+    HttpUser's ``response.error`` is: errors requests raises as they are, others wrapped
+    in ConnectionError (refused connections and aborted exchanges with requests' texts)."""
     text = repr(inner)
+    wrapper: type[ConnectionError] = _WrappedConnectionError
+    if isinstance(inner, RequestException):
+        return inner
     if text.startswith("ConnectionRefusedError("):
         parts = urlsplit(url)
         https = parts.scheme == "https"
@@ -189,11 +278,14 @@ def requests_connection_error(inner: BaseException, url: str, response: Any) -> 
         outer = f"ConnectionError(ProtocolError('Connection aborted.', {text}))"
         message_text = f"('Connection aborted.', {text})"
     else:
-        return inner
-    exc = _WrappedConnectionError(outer)
+        if text.startswith("ConnectTimeoutError("):
+            wrapper = _WrappedConnectTimeout
+        outer, message_text = f"{wrapper.__name__}({text})", str(inner)
+    exc: Any = wrapper(outer)
     exc.text, exc.message, exc.response = outer, message_text, response
     exc.request = getattr(response, "request", None)
-    return exc
+    exc.__context__ = inner
+    return exc  # type: ignore[no-any-return]
 
 
 def http_error_message(status: int, reason: Any, url: Any) -> str:
@@ -210,22 +302,4 @@ def http_error_message(status: int, reason: Any, url: Any) -> str:
     return ""
 
 
-present_as(
-    CLIENTS,
-    RequestException,
-    HTTPError,
-    ConnectionError,
-    Timeout,
-    ConnectTimeout,
-    ReadTimeout,
-    TooManyRedirects,
-    InvalidURL,
-    MissingSchema,
-    InvalidSchema,
-    InvalidHeader,
-    InvalidJSONError,
-    JSONDecodeError,
-    CookieConflictError,
-    _EngineError,
-    _WrappedConnectionError,
-)
+present_as(CLIENTS, _EngineError, _WrappedConnectionError, _WrappedConnectTimeout)

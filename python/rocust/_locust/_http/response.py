@@ -62,7 +62,7 @@ class PreparedRequest:
 
     __slots__ = ("__dict__", "body", "headers", "method", "url")
 
-    def __init__(self, method: str, url: str | None, headers: CaseInsensitiveDict, body: bytes | None) -> None:
+    def __init__(self, method: str, url: str | None, headers: CaseInsensitiveDict, body: Any) -> None:
         self.method = method
         self.url = url
         self.headers = headers
@@ -77,8 +77,8 @@ class PreparedRequest:
 
 
 #: What a Response knows of its request: (request_type, name, url of the first hop,
-#: body, stream, method on the wire).
-RequestInfo = tuple[str, Optional[str], str, Optional[bytes], bool, str]
+#: body as requests shows it, stream, method on the wire).
+RequestInfo = tuple[str, Optional[str], str, Any, bool, str]
 
 
 class Response:

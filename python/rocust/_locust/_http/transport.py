@@ -1,9 +1,17 @@
-"""What the engine provides to the clients: a per-user ``Transport`` whose ``send``
-returns a ``RawResponse``, and the rule for letting it record successes itself."""
+"""What the engine provides to the clients: a per-session ``Transport`` whose ``send``
+returns a ``RawResponse``, the rule for letting it record successes itself, and the
+registry through which sessions get their transport.
+
+Sessions are built as in Locust (``HttpSession(base_url, request_event, user)``), by
+HttpUser or by user code, so they ask ``new_transport`` for their connection pool and
+cookie jar. Whoever runs the engine registers the factory (``rocust -f`` does at start-up);
+without one, the standalone engine (``rocust._standalone``) provides it.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+import importlib
+from typing import Any, Callable, Optional, Protocol
 
 from . import CLIENTS, present_as
 
@@ -25,7 +33,7 @@ class RawResponse(Protocol):
 
 
 class Transport(Protocol):
-    """One user's HTTP connection pool and cookie jar, implemented by the engine."""
+    """One session's HTTP connection pool and cookie jar, implemented by the engine."""
 
     def send(
         self,
@@ -63,6 +71,37 @@ class Transport(Protocol):
     def clear_cookies(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+#: Makes a session's transport: (user class name, base URL, verify TLS certificates).
+TransportFactory = Callable[[str, Optional[str], bool], Transport]
+
+_factory: TransportFactory | None = None
+
+
+def set_transport_factory(factory: TransportFactory | None) -> None:
+    """Registers (or with None removes) the factory every new session gets its transport from."""
+    global _factory
+    _factory = factory
+
+
+def new_transport(user_class_name: str, base_url: str | None, verify: bool = True) -> Transport:
+    """A new transport (own connections and cookie jar) for a session of a user of class
+    ``user_class_name`` ("" without a user) talking to ``base_url``; ``verify`` is the
+    session's default for TLS certificate checks."""
+    factory = _factory
+    if factory is None:
+        try:
+            standalone = importlib.import_module("rocust._standalone")
+        except ModuleNotFoundError as e:
+            if e.name != "rocust._standalone":
+                raise
+            raise RuntimeError(
+                "HTTP sessions need the rocust engine, which starts with `rocust -f locustfile.py`; "
+                "this rocust has no engine for other Python processes"
+            ) from None
+        factory = standalone.transport_factory()
+    return factory(user_class_name, base_url, verify)
 
 
 def request_listeners_allow_delegation(request_event: Any) -> bool:

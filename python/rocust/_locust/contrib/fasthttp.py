@@ -11,10 +11,16 @@ this module re-exports the names locustfiles import from ``locust.contrib.fastht
 # ruff: noqa: PLC0414
 from __future__ import annotations
 
+import http.client
 import json as _json
+import socket
+import ssl
+import time
 from collections.abc import Iterator
 from typing import Any, Callable
 from urllib.parse import urlencode
+
+from gevent import getcurrent
 
 from .._http.cookies import RequestsCookieJar as RequestsCookieJar
 from .._http.encoding import basic_auth as basic_auth
@@ -22,6 +28,7 @@ from .._http.encoding import detect_encoding as detect_encoding
 from .._http.encoding import encode_multipart as encode_multipart
 from .._http.encoding import encode_params as encode_params
 from .._http.encoding import encoding_from_headers as encoding_from_headers
+from .._http.exceptions import _GHC_ERROR, ErrorKinds
 from .._http.exceptions import engine_error as engine_error
 from .._http.fast_response import _NO_CATCH as _NO_CATCH
 from .._http.fast_response import VALID_RESPONSE_CODES as VALID_RESPONSE_CODES
@@ -35,6 +42,7 @@ from .._http.fast_response import ResponseContextManager as ResponseContextManag
 from .._http.fast_response import (
     RestResponseContextManager as RestResponseContextManager,
 )
+from .._http.limits import OriginLimits, Slots, WaitReporting, shared_limits
 from .._http.response import _NOT_ENTERED as _NOT_ENTERED
 from .._http.response import _UNSET as _UNSET
 from .._http.rest import RestMixin as RestMixin
@@ -44,6 +52,7 @@ from .._http.structures import Headers as Headers
 from .._http.structures import _merge as _merge
 from .._http.transport import RawResponse as RawResponse
 from .._http.transport import Transport as Transport
+from .._http.transport import new_transport
 from .._http.transport import (
     request_listeners_allow_delegation as request_listeners_allow_delegation,
 )
@@ -58,7 +67,6 @@ from ..exception import ResponseError as ResponseError
 from ..exception import StopTest as StopTest
 from ..user.users import NO_HOST_MESSAGE as NO_HOST_MESSAGE
 from ..user.users import User as User
-from ..user.users import make_client as make_client
 
 __all__ = [
     "ErrorResponse",
@@ -71,6 +79,39 @@ __all__ = [
     "ResponseContextManager",
     "RestResponseContextManager",
 ]
+
+#: What geventhttpclient's UserAgent and HTTPClient take besides FastHttpSession's own
+#: arguments (FastHttpSession passes its other keyword arguments on to them).
+_AGENT_ARGS = frozenset(
+    [
+        "max_redirects", "max_retries", "retry_delay", "headers", "block_size", "connection_timeout",
+        "network_timeout", "disable_ipv6", "concurrency", "ssl_options", "proxy_host", "proxy_port",
+        "proxy_user", "proxy_password", "version", "headers_type",
+    ]
+)  # fmt: skip
+#: Connection settings the engine has no equivalent for.
+_UNSUPPORTED_CONN_ARGS = ("proxy_host", "proxy_port", "proxy_user", "proxy_password", "ssl_options", "block_size")
+#: Redirects the engine follows before failing with TooManyRedirects (requests' default).
+ENGINE_MAX_REDIRECTS = 30
+
+#: FastHttpUser's errors: geventhttpclient's (or the socket's), none of them requests'.
+FAST_ERRORS = ErrorKinds(
+    {
+        "RetriesExceeded": ConnectionError,
+        "HTTPConnectionClosed": http.client.HTTPException,
+        "RemoteDisconnected": http.client.RemoteDisconnected,
+        "gaierror": socket.gaierror,
+        "SSLError": ssl.SSLError,
+    },
+    ConnectionError,
+)
+
+def _as_requested(text: str, url: str) -> str:
+    """geventhttpclient's RetriesExceeded names the URL as requested (query kept, without
+    ``params=``); the engine's text has the URL it sent without its query."""
+    match = _GHC_ERROR.match(text)
+    return f"RetriesExceeded({url!r}, {match.group(2)})" if match else text
+
 
 #: geventhttpclient's User-Agent (the version Locust 2.47.0 is installed with).
 USER_AGENT = "python/gevent-http-client-2.6.1"
@@ -86,61 +127,82 @@ class FastHttpSession(SessionBase):
     LocustBadStatusCode; ``data`` dicts are form-encoded without list expansion;
     unknown keyword arguments become query parameters (POST: form fields).
 
-    Made by the engine's client factory as ``FastHttpSession(environment, base_url,
-    user, transport, insecure=...)`` (the request event is ``environment.events.request``
-    unless ``request_event=`` is given); timeouts, redirects and default headers not
-    given are read from the user's class attributes.
+    Built as Locust builds it, by FastHttpUser (which passes its class attributes) or by
+    user code: the settings not given are geventhttpclient's defaults (5 s timeouts, one
+    connection per host, 3 redirects, 3 retries), and with a shared ``client_pool`` the
+    connection settings are the pool's.
     """
 
     auth_header: str | None = None
 
     def __init__(
         self,
-        environment: Any,
         base_url: str | None,
+        request_event: Any,
         user: Any,
-        transport: Transport,
         insecure: bool = True,
         client_pool: Any = None,
         ssl_context_factory: Callable[..., Any] | None = None,
-        *,
-        request_event: Any = None,
-        network_timeout: float | None = None,
-        connection_timeout: float | None = None,
-        max_redirects: int | None = None,
-        max_retries: int | None = None,
-        headers: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self.environment = environment
-        self.request_event = request_event if request_event is not None else environment.events.request
+        unknown = set(kwargs) - _AGENT_ARGS
+        if unknown:
+            raise TypeError(f"HTTPClient.__init__() got an unexpected keyword argument '{min(unknown)}'")
+        self.request_event = request_event
         self.user = user
-        self.transport = transport
-        self.insecure = insecure
         self.request_name: str | None = None
         """Stats name used while ``rename_request`` is active."""
-
-        def setting(value: Any, attr: str, default: Any) -> Any:
-            return value if value is not None else getattr(user, attr, default)
-
-        self.network_timeout: float | None = setting(network_timeout, "network_timeout", 60.0)
-        self.connection_timeout: float | None = setting(connection_timeout, "connection_timeout", 60.0)
-        self.max_redirects: int = setting(max_redirects, "max_redirects", 30)
-        self.max_retries: int = setting(max_retries, "max_retries", 0)
-        if headers is None:
-            headers = getattr(user, "default_headers", None)
-        self.default_headers = _merge([("User-Agent", USER_AGENT)], headers or {})
+        self.max_redirects = int(kwargs.get("max_redirects", 3))
+        self.max_retries = int(kwargs.get("max_retries", 3))
+        # The connections' settings: the session's own pool, or the shared one's (whose
+        # HTTPClients are made from its own arguments only, as geventhttpclient does).
+        conn = dict(kwargs, insecure=insecure, ssl_context_factory=ssl_context_factory)
+        if client_pool is not None:
+            conn = dict(getattr(client_pool, "client_args", None) or {})
+        self.insecure: bool = bool(conn.get("insecure", False))
+        self.ssl_context_factory: Callable[..., Any] | None = conn.get("ssl_context_factory")
+        self.network_timeout: float | None = conn.get("network_timeout", 5.0)
+        self.connection_timeout: float | None = conn.get("connection_timeout", 5.0)
+        self.concurrency = int(conn.get("concurrency", 1))
+        self._follow_redirects = self.max_redirects > 0
+        self.default_headers = _merge([("User-Agent", USER_AGENT)], kwargs.get("headers") or {})
         self._plain_headers = _merge(self.default_headers, {"Accept-Encoding": "gzip, deflate, br"})
+        self._warn_unsupported(conn)
+
+        transport = new_transport(type(user).__name__ if user is not None else "", base_url, not self.insecure)
+        self.transport: Transport = transport
         self.cookiejar = RequestsCookieJar(transport)
-        if client_pool is not None or ssl_context_factory is not None:
-            warn_once("client_pool", "rocust: FastHttpUser client_pool/ssl_context_factory are ignored")
-        if kwargs.get("proxy_host"):
-            warn_once("proxy", "rocust: FastHttpUser proxy_host/proxy_port are not supported and are ignored")
         self.base_url: str | None = base_url
         if base_url:
             self.base_url, credentials = split_credentials(base_url)
             if credentials:
                 self.auth_header = basic_auth(*credentials)
+        # geventhttpclient's connections per host: requests beyond them wait (see limits).
+        self._limits = (
+            OriginLimits(self.concurrency) if client_pool is None else shared_limits(client_pool, self.concurrency)
+        )
+        self._slots_base = self.base_url
+        self._base_slots: Slots | None = self._limits.slots(self.base_url) if self.base_url else None
+
+    def _warn_unsupported(self, conn: dict[str, Any]) -> None:
+        """Says once which settings the engine cannot honour (never ignored silently)."""
+        unsupported = []
+        if self.max_retries > 0:
+            unsupported.append(f"max_retries={self.max_retries} (requests are not retried)")
+        if self.max_redirects > 0 and self.max_redirects != ENGINE_MAX_REDIRECTS:
+            unsupported.append(f"max_redirects={self.max_redirects} (up to {ENGINE_MAX_REDIRECTS} are followed)")
+        if self.connection_timeout != self.network_timeout:
+            unsupported.append(
+                f"connection_timeout={self.connection_timeout} (network_timeout={self.network_timeout} "
+                "applies to connecting too)"
+            )
+        for key in _UNSUPPORTED_CONN_ARGS:
+            if conn.get(key) is not None:
+                unsupported.append(f"{key}={conn[key]!r} (ignored)")
+        if unsupported:
+            warn_once("fasthttp:" + ",".join(unsupported), "rocust: FastHttpSession: " + "; ".join(unsupported))
+        if self.ssl_context_factory is not None:
+            warn_once("ssl_context_factory", "rocust: FastHttpUser ssl_context_factory is ignored")
 
     def request(
         self,
@@ -166,10 +228,24 @@ class FastHttpSession(SessionBase):
         if not (headers or auth or self.auth_header or data is not None or json is not None or kwargs):
             body = b"" if wire in _BODY_METHODS else None
             wire_url = built_url if search_needs_requote(built_url) is None else requote_uri(built_url)
-            return self._exchange(
-                method, wire, name or url, built_url, wire_url, self._plain_headers, body, None, stream,
-                allow_redirects, catch_response, context,
-            )  # fmt: skip
+            # A slot of the origin's concurrency limit, inline: this is every plain request's path.
+            slots = self._base_slots if built_url is not url and self.base_url is self._slots_base else None
+            if slots is None or slots.free <= 0:
+                return self._exchange_in_slot(
+                    method, wire, name or url, built_url, wire_url, self._plain_headers, body, None, stream,
+                    allow_redirects and self._follow_redirects, catch_response, context,
+                )  # fmt: skip
+            slots.free -= 1
+            try:
+                return self._exchange(
+                    method, wire, name or url, built_url, wire_url, self._plain_headers, body, None, stream,
+                    allow_redirects and self._follow_redirects, catch_response, context,
+                )  # fmt: skip
+            finally:
+                if slots.waiters:
+                    slots.release()
+                else:
+                    slots.free += 1
 
         hdrs: dict[str, Any] = dict(headers) if headers else {}
         if auth:
@@ -187,7 +263,9 @@ class FastHttpSession(SessionBase):
         params = kwargs.pop("params", None)
         files = kwargs.pop("files", None)
         max_redirects = kwargs.pop("max_redirects", None)
-        for key in ("max_retries", "to_string", "debug_stream"):
+        if int(kwargs.pop("max_retries", None) or 0) > 0:
+            warn_once("max_retries", "rocust: FastHttpSession: max_retries is not supported (requests are not retried)")
+        for key in ("to_string", "debug_stream"):
             kwargs.pop(key, None)
         if kwargs:
             # geventhttpclient's urlopen turns other keyword arguments into form fields
@@ -202,7 +280,7 @@ class FastHttpSession(SessionBase):
             elif isinstance(params, dict):
                 params.update(kwargs)
         pairs = _merge(self.default_headers, hdrs)
-        payload, extra = self._payload(data, files, {k.lower() for k, _ in pairs})
+        payload, shown, extra = self._payload(data, files, {k.lower() for k, _ in pairs})
         pairs += extra
         body = payload if payload is not None else (b"" if wire in _BODY_METHODS else None)
         wire_url = built_url
@@ -213,21 +291,44 @@ class FastHttpSession(SessionBase):
             wire_url = (head + ("&" if "?" in head else "?") + enc if enc else head) + sep + fragment
         if search_needs_requote(wire_url) is not None:
             wire_url = requote_uri(wire_url)
-        if max_redirects is not None and int(max_redirects) <= 0:
-            allow_redirects = False
-        return self._exchange(
-            method, wire, name or url, built_url, wire_url, pairs, body, payload, stream, allow_redirects,
+        follow = self._follow_redirects if max_redirects is None else int(max_redirects) > 0
+        return self._exchange_in_slot(
+            method, wire, name or url, built_url, wire_url, pairs, body, shown, stream, allow_redirects and follow,
             catch_response, context,
         )  # fmt: skip
 
+    def _exchange_in_slot(self, *args: Any) -> Any:
+        """``_exchange(*args)`` once a slot of the concurrency limit of the URL's origin
+        (``args[3]``) is free; a request that had to wait reports the wait in its time."""
+        slots = self._limits.slots(args[3])
+        if slots.free > 0:
+            slots.free -= 1
+            try:
+                return self._exchange(*args)
+            finally:
+                slots.release()
+        start_time, started = time.time(), time.perf_counter()
+        slots.wait()
+        transport = self.transport
+        try:
+            if not isinstance(transport, WaitReporting):
+                transport = self.transport = WaitReporting(transport)
+            transport.waits[getcurrent()] = (time.perf_counter() - started, start_time)
+            return self._exchange(*args)
+        finally:
+            if isinstance(transport, WaitReporting):
+                transport.waits.pop(getcurrent(), None)
+            slots.release()
+
     @staticmethod
-    def _payload(data: Any, files: Any, present: set[str]) -> tuple[bytes | None, list[tuple[str, str]]]:
-        """geventhttpclient's body encoding: (body, headers it adds)."""
+    def _payload(data: Any, files: Any, present: set[str]) -> tuple[bytes | None, Any, list[tuple[str, str]]]:
+        """geventhttpclient's body encoding: (body, the request's ``body`` as Locust shows
+        it, headers it adds). Dicts and strings without a Content-Type are shown encoded."""
         if files:
             body, ctype = encode_multipart(files, data)
-            return body, [("content-type", ctype), ("content-length", str(len(body)))]
+            return body, body, [("content-type", ctype), ("content-length", str(len(body)))]
         if not data:
-            return None, []
+            return None, data, []
         if isinstance(data, dict):
             body = urlencode(data).encode()
             extra = (
@@ -235,18 +336,19 @@ class FastHttpSession(SessionBase):
                 if "content-type" in present
                 else [("content-type", "application/x-www-form-urlencoded; charset=utf-8")]
             )
-            return body, extra + [("content-length", str(len(body)))]
+            return body, body, extra + [("content-length", str(len(body)))]
         if isinstance(data, str):
             body = data.encode("utf-8")
             if "content-type" in present:
-                return body, []
-            return body, [("content-type", "text/plain; charset=utf-8"), ("content-length", str(len(body)))]
+                return body, data, []
+            return body, body, [("content-type", "text/plain; charset=utf-8"), ("content-length", str(len(body)))]
         extra = [] if "content-type" in present else [("content-type", "application/octet-stream")]
+        shown = data
         if hasattr(data, "read"):
             data = data.read()
         elif not isinstance(data, (bytes, bytearray, memoryview)):
             data = b"".join(c.encode("utf-8") if isinstance(c, str) else c for c in data)
-        return bytes(data), extra
+        return bytes(data), shown, extra
 
     def _exchange(
         self,
@@ -282,7 +384,7 @@ class FastHttpSession(SessionBase):
         resp = ErrorResponse(raw, info) if raw.error is not None else FastResponse(raw, info)
         meta["response"] = resp
         if raw.error is not None:
-            resp.error = engine_error(raw.error, resp)
+            resp.error = engine_error(_as_requested(raw.error, built_url), resp, FAST_ERRORS)
         else:
             if stream:
                 length = resp.headers.get("content-length") if resp.headers is not None else None
@@ -362,11 +464,12 @@ class FastHttpUser(User, RestMixin):
     default_headers: dict[str, str] | None = None
     """Headers sent with every request."""
     concurrency: int = 10
-    """Connections per user for ``client.request`` called from several greenlets."""
+    """Requests a user has in flight at once per host (from several greenlets); more wait."""
     proxy_host: str | None = None
     proxy_port: int | None = None
     client_pool: Any = None
-    """A connection pool shared between users (accepted; rocust pools per engine)."""
+    """A geventhttpclient HTTPClientPool shared by users: its ``concurrency`` limit per host is
+    shared by them and its timeouts and ``insecure`` apply (each user keeps its own connections)."""
     ssl_context_factory: Callable[..., Any] | None = None
 
     abstract = True
@@ -375,4 +478,20 @@ class FastHttpUser(User, RestMixin):
         super().__init__(environment)
         if self.host is None:
             raise StopTest(NO_HOST_MESSAGE)
-        self.client: Any = make_client("FastHttpUser", self)
+        self.client: FastHttpSession = FastHttpSession(
+            base_url=self.host,
+            request_event=self.environment.events.request,
+            network_timeout=self.network_timeout,
+            connection_timeout=self.connection_timeout,
+            max_redirects=self.max_redirects,
+            max_retries=self.max_retries,
+            insecure=self.insecure,
+            concurrency=self.concurrency,
+            user=self,
+            client_pool=self.client_pool,
+            ssl_context_factory=self.ssl_context_factory,
+            headers=self.default_headers,
+            proxy_host=self.proxy_host,
+            proxy_port=self.proxy_port,
+        )
+        """The user's HTTP session; it keeps cookies between requests."""

@@ -1,9 +1,7 @@
 """Users (``locust.user.users``): one simulated user is one greenlet running ``run``.
 
-HttpUser is declared here with its Locust-visible class attributes and host check,
-but its ``client`` is made by the engine's HTTP client: the engine registers a factory
-with ``set_client_factory`` at start-up. Without one (plain Python, no engine) creating
-an HttpUser raises NotImplementedError saying so.
+HttpUser builds its ``client`` as Locust's does; the session gets its connections from
+the engine (see ``locust.clients``).
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from gevent import Greenlet, GreenletExit
 from gevent.pool import Group
 
-from ..clients import RestMixin
+from ..clients import HttpSession, RestMixin
 from ..exception import StopTest, StopUser
 from .task import (
     LOCUST_STATE_RUNNING,
@@ -30,41 +28,14 @@ from .task import (
 )
 from .wait_time import constant
 
-__all__ = ["HttpUser", "User", "UserMeta", "set_client_factory"]
+__all__ = ["HttpUser", "User", "UserMeta"]
 
 logger = logging.getLogger("locust.user.users")
-
-#: Makes the ``client`` of a new user; keyed by the user kind ("HttpUser", "FastHttpUser").
-ClientFactory = Callable[[Any], Any]
-_client_factories: Dict[str, ClientFactory] = {}
 
 NO_HOST_MESSAGE = (
     "You must specify the base host. Either in the host attribute in the User class, or on the command line "
     "using the --host option."
 )
-
-
-def set_client_factory(kind: str, factory: Optional[ClientFactory]) -> None:
-    """Registers (or with None removes) the engine's client factory for ``kind``.
-
-    The factory gets the new user (environment, host and class attributes are set)
-    and returns the object that becomes ``user.client``.
-    """
-    if factory is None:
-        _client_factories.pop(kind, None)
-    else:
-        _client_factories[kind] = factory
-
-
-def make_client(kind: str, user: Any) -> Any:
-    """The client for ``user`` from the registered factory, or a clear error."""
-    factory = _client_factories.get(kind)
-    if factory is None:
-        raise NotImplementedError(
-            f"{kind}.client is not available: the HTTP client comes from the engine. "
-            "Run the locustfile with `rocust -f locustfile.py` (or register a client factory)."
-        )
-    return factory(user)
 
 
 def _warn_deprecated_task_set(class_dict: Dict[str, Any]) -> None:
@@ -238,10 +209,18 @@ class HttpUser(User, RestMixin):
     abstract: bool = True
 
     pool_manager: Any = None
-    """Locust shares urllib3 pools through this; accepted and ignored by rocust."""
+    """A urllib3 PoolManager shared by users; rocust honours its ``block=True`` limit of
+    ``maxsize`` connections per host (each user still keeps its own connections)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.host is None:
             raise StopTest(NO_HOST_MESSAGE)
-        self.client: Any = make_client("HttpUser", self)
+        self.client: HttpSession = HttpSession(
+            base_url=self.host,
+            request_event=self.environment.events.request,
+            user=self,
+            pool_manager=self.pool_manager,
+        )
+        """The user's HTTP session; it keeps cookies between requests."""
+        self.client.trust_env = False

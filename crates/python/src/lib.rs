@@ -455,6 +455,7 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RawResponse>()?;
     m.add_class::<ParsedOptions>()?;
     m.add_function(wrap_pyfunction!(options::parse_args, m)?)?;
+    m.add_function(wrap_pyfunction!(options::locustfile_option, m)?)?;
     m.add("LOCUST_VERSION", rocust::LOCUST_VERSION)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())

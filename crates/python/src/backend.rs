@@ -107,9 +107,14 @@ impl UserBackend for PythonBackend {
 /// Locust's `LoadTestShape` of the locustfile: each tick asks Python.
 struct PythonShape {
     bridge: Arc<Bridge>,
+    use_common_options: bool,
 }
 
 impl LoadTestShape for PythonShape {
+    fn use_common_options(&self) -> bool {
+        self.use_common_options
+    }
+
     fn tick(&mut self, ctx: &ShapeContext) -> Option<ShapeTick> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -131,6 +136,8 @@ pub struct PythonSource {
     pub shared: Arc<Shared>,
     pub classes: Vec<UserClassInfo>,
     pub has_shape: bool,
+    /// The shape class's `use_common_options`.
+    pub shape_use_common_options: bool,
     pub http_threads: usize,
 }
 
@@ -147,6 +154,7 @@ impl UserSource for PythonSource {
         self.has_shape.then(|| {
             Box::new(PythonShape {
                 bridge: self.shared.bridge.clone(),
+                use_common_options: self.shape_use_common_options,
             }) as Box<dyn LoadTestShape>
         })
     }

@@ -5,6 +5,8 @@
 - The -t timer starts with the test, not after the test_start listeners return.
 - `locustfile = ...` in locust.conf, pyproject.toml, ~/.locust.conf or a --config file, with the
   usual precedence, parsed once in Rust (`_engine.locustfile_option`).
+- Keyboard control in a real pseudo-terminal: w/W/s/S, Locust's warnings while spawning, and the
+  terminal restored however the run ends.
 - Old spellings (--no-web, -c/--clients, --hatch-rate, --slave, -n/--num-request): rocust only
   (Locust 2.47 refuses them, which the tests check too).
 
@@ -17,14 +19,20 @@ from __future__ import annotations
 
 import csv
 import os
+import pty
 import re
+import signal
+import subprocess
+import termios
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, TypeVar
 
 import pytest
 
-from rocust_cli.harness import LoopbackServer, RunPool, RunResult, RunSpec
+from rocust_cli.harness import LoopbackServer, RunPool, RunResult, RunSpec, _clean_env, command_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOOLS = ("rocust", "locust")
@@ -74,6 +82,7 @@ BLOCKING_TEST_START = (
     + FRESH_CLOCK
     + """
 import logging
+import time
 
 
 @events.test_start.add_listener
@@ -129,6 +138,24 @@ class Web(HttpUser):
     def fast(self):
         self.client.get("/fast")
 """
+
+QUIT_IN_TASK = """
+import time
+
+from locust import User, constant, task
+
+STARTED = time.monotonic()
+
+
+class Quitter(User):
+    wait_time = constant(0.2)
+
+    @task
+    def quit_after_a_while(self):
+        if time.monotonic() - STARTED > 3:
+            self.environment.runner.quit()
+"""
+
 
 def files(**texts: str) -> Tuple[Tuple[str, str], ...]:
     return tuple(texts.items())
@@ -487,3 +514,151 @@ def test_slave_is_the_worker_which_is_not_available_yet(runs: RunPool) -> None:
     assert rocust.exit_code == 2, ctx(rocust)
     assert "--slave is deprecated: use --worker" in rocust.stderr, ctx(rocust)
     assert "--worker is not available yet" in rocust.stderr, ctx(rocust)
+
+
+# -- keyboard control in a terminal -----------------------------------------------------------
+
+
+class TerminalRun:
+    """A run whose stdin is a fresh pseudo-terminal (stdout and stderr are pipes)."""
+
+    def __init__(self, tool: str, args: List[str], directory: Path, texts: Dict[str, str]) -> None:
+        command, why_not = command_for(tool)
+        if command is None:
+            pytest.skip(why_not)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, text in texts.items():
+            (directory / name).write_text(text)
+        self.tool = tool
+        self.master, self.slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            command + args,
+            cwd=str(directory),
+            env=_clean_env((), directory),
+            stdin=self.slave,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+        self.lines: List[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.lines)
+
+    def context(self) -> str:
+        return f"--- {self.tool} (exit {self.proc.poll()}):\n{self.stderr[-4000:]}"
+
+    def count(self, text: str) -> int:
+        return sum(text in line for line in list(self.lines))
+
+    def wait_for(self, text: str, times: int = 1, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count(text) < times:
+            assert time.monotonic() < deadline, f"no {text!r} (x{times}) within {timeout} s\n" + self.context()
+            time.sleep(0.05)
+
+    def lflag(self) -> int:
+        return int(termios.tcgetattr(self.slave)[3])
+
+    def wait_for_cbreak(self) -> None:
+        deadline = time.monotonic() + 10
+        while self.lflag() & termios.ICANON:
+            assert time.monotonic() < deadline, "the terminal never left line mode\n" + self.context()
+            time.sleep(0.05)
+        assert not self.lflag() & termios.ECHO, "keys are still echoed\n" + self.context()
+
+    def press(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def finish(self, how: Optional[int] = None, timeout: float = 20.0) -> int:
+        if how is not None:
+            self.proc.send_signal(how)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("the run did not end\n" + self.context())
+        self.reader.join(timeout=5)
+        return code
+
+    def restored(self) -> bool:
+        flags = self.lflag()
+        return bool(flags & termios.ICANON) and bool(flags & termios.ECHO)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
+        os.close(self.slave)
+
+
+def _ramps(run: TerminalRun) -> List[int]:
+    return [int(n) for n in re.findall(r"Ramping to (\d+) users at a rate of", run.stderr)]
+
+
+# Locust ends on -t here: its Ctrl-C handling is a race (see test_rocust_cli.py).
+KEYS_LOCUSTFILE = {"idle.py": IDLE_USER + FRESH_CLOCK}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_keys_add_and_remove_users_like_locust(tool: str, tmp_path: Path) -> None:
+    run = TerminalRun(tool, ["-f", "idle.py", "--headless", "-u", "1", "-r", "100", "-t", "8"], tmp_path, KEYS_LOCUSTFILE)
+    try:
+        run.wait_for("All users spawned")
+        run.wait_for_cbreak()
+        for key, total, seen in (("W", 11, 1), ("s", 10, 1), ("S", 0, 1), ("w", 1, 2)):
+            run.press(key)
+            run.wait_for(f"({total} total users)", times=seen)
+        assert run.finish() == 0, run.context()
+        assert _ramps(run) == [1, 11, 10, 0, 1], run.context()
+        assert run.restored(), "the terminal was left in cbreak mode\n" + run.context()
+    finally:
+        run.close()
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_keys_while_spawning_give_locusts_warnings(tool: str, tmp_path: Path) -> None:
+    run = TerminalRun(tool, ["-f", "idle.py", "--headless", "-u", "4", "-r", "1", "-t", "6"], tmp_path, KEYS_LOCUSTFILE)
+    try:
+        run.wait_for("Ramping to 4 users")
+        run.wait_for_cbreak()
+        run.press("w")
+        run.wait_for("WARNING/root: Already spawning users, can't spawn more right now")
+        run.press("s")
+        run.wait_for("WARNING/root: Spawning users, can't stop right now")
+        assert run.finish() == 0, run.context()
+        assert _ramps(run) == [4], run.context()
+        assert run.restored(), run.context()
+    finally:
+        run.close()
+
+
+@pytest.mark.parametrize("ending", ["run-time", "SIGINT", "SIGTERM", "runner.quit"])
+def test_terminal_is_restored_however_the_run_ends(ending: str, tmp_path: Path) -> None:
+    locustfile = "quit.py" if ending == "runner.quit" else "idle.py"
+    run_time = "3" if ending == "run-time" else "30"
+    run = TerminalRun(
+        "rocust",
+        ["-f", locustfile, "--headless", "-u", "1", "-r", "100", "-t", run_time],
+        tmp_path,
+        {"idle.py": IDLE_USER, "quit.py": QUIT_IN_TASK},
+    )
+    try:
+        run.wait_for("All users spawned")
+        run.wait_for_cbreak()
+        how = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM}.get(ending)
+        assert run.finish(how) == 0, run.context()
+        assert run.restored(), f"the terminal was left in cbreak mode after {ending}\n" + run.context()
+    finally:
+        run.close()

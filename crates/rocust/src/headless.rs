@@ -1,6 +1,7 @@
 //! A headless run from start to shutdown, in the order Locust's `main` does it:
-//! start, periodic tables and CSV, run-time limit, signals, then shutdown
-//! with the final tables and every report written whatever ended the run.
+//! start, periodic tables and CSV, run-time limit, keyboard control, signals,
+//! then shutdown with the final tables and every report written whatever
+//! ended the run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use rocust_cli::Options;
 use rocust_core::env::Environment;
 use rocust_core::runner::LocalRunner;
 
+use crate::keyboard::KeyboardControl;
 use crate::reports::Reports;
 
 /// How often `-n/--num-request` compares the merged request count with its
@@ -33,9 +35,15 @@ pub async fn run(
     let reports = Arc::new(reports);
     let mut background = spawn_periodic_work(options, &env, &runner, &reports);
 
+    let mut keyboard = None;
     // A test stopped before it starts (no host) never spawns users.
     if env.stop_test_reason().is_none() {
         start_automatic_run(options, &runner);
+        // Locust listens to keys once its automatic start returns, which for
+        // a shape is when the shape has ended: keys do nothing in shape runs.
+        if !runner.has_shape() {
+            keyboard = KeyboardControl::start(&runner);
+        }
         if let Some(limit) = options.num_requests {
             background.push(spawn_request_limit(limit, &env, &runner));
         }
@@ -50,6 +58,9 @@ pub async fn run(
     }
     if let End::Terminated = end {
         log::info!("Got SIGTERM signal");
+    }
+    if let Some(keyboard) = keyboard {
+        keyboard.stop();
     }
     let code = shutdown(options, &env, &runner, &reports).await;
     for task in background {

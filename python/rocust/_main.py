@@ -156,7 +156,13 @@ class LocustfileRun:
         # Python handler would raise KeyboardInterrupt in whichever greenlet runs. Set
         # before the engine starts, which then installs its own handler over this.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self.engine.run(self.parsed, infos, self.shape is not None, _http_threads())
+        self.engine.run(
+            self.parsed,
+            infos,
+            self.shape is not None,
+            _http_threads(),
+            shape_use_common_options=bool(getattr(self.shape, "use_common_options", False)),
+        )
         try:
             code = self.commands.exit_code.get()
         finally:

@@ -38,25 +38,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 def locustfile_option(args: List[str]) -> str:
-    """``-f/--locustfile`` from the command line or ``LOCUST_LOCUSTFILE``, before the
-    full parse (which needs the locustfile's custom options)."""
-    value: Optional[str] = None
-    i = 1
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            break
-        if arg in ("-f", "--locustfile") and i + 1 < len(args):
-            value = args[i + 1]
-            i += 1
-        elif arg.startswith("--locustfile="):
-            value = arg.split("=", 1)[1]
-        elif arg.startswith("-f") and not arg.startswith("--") and len(arg) > 2:
-            value = arg[2:].lstrip("=")
-        i += 1
-    if value is None:
-        value = os.environ.get("LOCUST_LOCUSTFILE") or "locustfile.py"
-    return value
+    """``-f/--locustfile`` before the full parse (which needs the locustfile's custom
+    options): resolved in Rust from the command line, ``LOCUST_LOCUSTFILE`` and the config
+    files with the full parse's precedence. Exits on a usage error (already printed)."""
+    from . import _engine
+
+    option = _engine.locustfile_option(args)
+    if isinstance(option, int):
+        sys.exit(option)
+    return option
 
 
 def locustfile_paths(option: str) -> List[str]:

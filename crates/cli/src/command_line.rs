@@ -7,7 +7,7 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, Command};
 
 use crate::error::{CliError, CliErrorKind, PROG};
-use crate::spec::{self, Kind, OPTIONS};
+use crate::spec::{self, Arity, OPTIONS};
 
 const USER_CLASSES: &str = "user_classes";
 const CUSTOM_MARKER_ID: &str = "custom-option";
@@ -97,16 +97,10 @@ fn command() -> Command {
         if let Some(short) = spec.short {
             arg = arg.short(short);
         }
-        arg = match spec.kind {
-            Kind::Flag
-            | Kind::Removed {
-                takes_value: false, ..
-            } => arg.action(ArgAction::SetTrue),
-            Kind::Value
-            | Kind::Removed {
-                takes_value: true, ..
-            } => arg.action(ArgAction::Set).num_args(1),
-            Kind::List => arg.action(ArgAction::Set).num_args(0..),
+        arg = match spec.arity() {
+            Arity::Flag => arg.action(ArgAction::SetTrue),
+            Arity::One => arg.action(ArgAction::Set).num_args(1),
+            Arity::Many => arg.action(ArgAction::Set).num_args(0..),
         };
         cmd = cmd.arg(arg);
     }
@@ -253,7 +247,7 @@ fn value_missing_before(arg: &str, args: &[String]) -> Option<CliError> {
     let spec = spec_of_rendered(previous)?;
     let bare = previous == &format!("--{}", spec.long)
         || spec.short.is_some_and(|c| previous == &format!("-{c}"));
-    (bare && spec.takes_value() && spec.kind != Kind::List)
+    (bare && spec.arity() == Arity::One)
         .then(|| CliError::argument(&spec.display(), "expected one argument"))
 }
 

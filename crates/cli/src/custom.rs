@@ -13,7 +13,7 @@ use crate::config::{self, RawValue};
 use crate::convert;
 use crate::error::{CliError, CliErrorKind};
 use crate::options::Options;
-use crate::spec::{self, Kind, META_LONGS, OPTIONS};
+use crate::spec::{self, Arity, META_LONGS, OPTIONS};
 
 /// How many values a custom option takes after its name (argparse `nargs`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -200,14 +200,20 @@ impl CustomOption {
 }
 
 /// argparse refuses an option string declared twice; so does rocust, also
-/// for clashes with built-in options.
+/// for clashes with built-in options. rocust's deprecated spellings (`-c`,
+/// `-n`, ...) are not Locust's: a locustfile may declare them, and then its
+/// option wins.
 pub(crate) fn check_declarations(custom: &[CustomOption]) -> Result<(), CliError> {
     let builtin = |s: &str| match s.strip_prefix("--") {
-        Some(long) => spec::by_long(long).is_some() || META_LONGS.contains(&long),
+        Some(long) => {
+            spec::by_long(long).is_some_and(|o| o.in_locust()) || META_LONGS.contains(&long)
+        }
         None => {
             let mut chars = s.chars().skip(1);
             match (chars.next(), chars.next()) {
-                (Some(c), None) => spec::by_short(c).is_some() || c == 'h' || c == 'V',
+                (Some(c), None) => {
+                    spec::by_short(c).is_some_and(|o| o.in_locust()) || c == 'h' || c == 'V'
+                }
                 _ => false,
             }
         }
@@ -244,20 +250,25 @@ pub(crate) enum LongMatch {
 /// Resolves a long name or an unambiguous prefix of one, over built-in and
 /// custom options together, as argparse does.
 pub(crate) fn match_long(name: &str, custom: &[CustomOption]) -> LongMatch {
-    let builtin = OPTIONS
-        .iter()
-        .map(|o| o.long)
-        .chain(META_LONGS.iter().copied());
-    if builtin.clone().any(|l| l == name) {
-        return LongMatch::Builtin;
-    }
+    // Custom names first: they may take over rocust's deprecated spellings.
     if let Some(i) = custom.iter().position(|c| c.longs().any(|l| l == name)) {
         return LongMatch::Custom(i);
+    }
+    let all_builtin = OPTIONS.iter().map(|o| o.long);
+    if all_builtin
+        .chain(META_LONGS.iter().copied())
+        .any(|l| l == name)
+    {
+        return LongMatch::Builtin;
     }
     if name.is_empty() {
         return LongMatch::Unknown;
     }
-    let mut candidates: Vec<String> = builtin
+    let mut candidates: Vec<String> = OPTIONS
+        .iter()
+        .filter(|o| o.in_locust())
+        .map(|o| o.long)
+        .chain(META_LONGS.iter().copied())
         .filter(|l| l.starts_with(name))
         .map(|l| format!("--{l}"))
         .collect();
@@ -298,7 +309,7 @@ pub(crate) struct Extracted {
 
 /// argparse takes a word as a value (not an option) when it does not start
 /// with `-`, is `-` alone, is a negative number, or contains a space.
-fn is_value(word: &str) -> bool {
+pub(crate) fn is_value(word: &str) -> bool {
     !word.starts_with('-') || word == "-" || is_negative_number(word) || word.contains(' ')
 }
 
@@ -383,7 +394,7 @@ fn check_previous_has_value(args: &[String], at: usize) -> Result<(), CliError> 
         }
     };
     match spec {
-        Some(spec) if spec.takes_value() && spec.kind != Kind::List => {
+        Some(spec) if spec.arity() == Arity::One => {
             Err(CliError::argument(&spec.display(), "expected one argument"))
         }
         _ => Ok(()),

@@ -2,7 +2,7 @@
 //! column 24, 78 columns wide) and grouped like Locust's.
 
 use crate::custom::{CustomNargs, CustomOption};
-use crate::spec::{Group, Kind, OptSpec, OPTIONS};
+use crate::spec::{Arity, Group, OptSpec, OPTIONS};
 
 const WIDTH: usize = 78;
 const HELP_COLUMN: usize = 24;
@@ -106,13 +106,10 @@ pub fn help_text_with(custom: &[CustomOption]) -> String {
 }
 
 /// `-f <filename>, --locustfile <filename>`, in declaration order.
-fn invocation(spec: &OptSpec) -> String {
-    let suffix = match spec.kind {
-        Kind::Flag
-        | Kind::Removed {
-            takes_value: false, ..
-        } => String::new(),
-        _ => format!(" {}", spec.metavar),
+fn invocation(spec: &'static OptSpec) -> String {
+    let suffix = match spec.arity() {
+        Arity::Flag => String::new(),
+        Arity::One | Arity::Many => format!(" {}", spec.metavar),
     };
     let long = format!("--{}{suffix}", spec.long);
     match spec.short {

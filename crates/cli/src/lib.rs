@@ -13,7 +13,14 @@
 //! [`parse_with_custom`]: rocust finds them on the command line, in their
 //! `env_var` and in config files and hands them over as arguments for the
 //! locustfile's argparse parser. [`Options::namespace`] gives the built-in
-//! options as Locust's `parsed_options` attributes.
+//! options as Locust's `parsed_options` attributes. [`locustfile_option`]
+//! resolves `-f/--locustfile` alone, before the locustfile is imported.
+//!
+//! Every option is one item of the table in `defs.rs` (names, environment
+//! variable, help, how it updates [`Options`], its `parsed_options`
+//! attribute); the command line, environment, config files, `--help` and
+//! the namespace are all driven from it. Adding an option is that item and
+//! its typed field in `options.rs`.
 //!
 //! Where rocust deliberately differs from Locust 2.47.0:
 //! - `-u` below 0, `--autoquit` below -1, a negative
@@ -22,8 +29,20 @@
 //! - `--help`/`--version` win over bad environment values (Locust parses
 //!   the environment first); `-hx` shows help instead of an error.
 //! - Error wording is rocust's own; the "did you mean" hint is on the same
-//!   line; removed options (`--web-auth`, `--legacy-ui`, `--slave`,
-//!   `--expect-slaves`) give their explanation from any source.
+//!   line; removed options (`--web-auth`, `--legacy-ui`, `--expect-slaves`)
+//!   give their explanation from any source.
+//! - Spellings of older Locust versions that tutorials still show are
+//!   accepted (Locust 2.47 refuses them), each with a one-line deprecation
+//!   warning: `--no-web` (`--headless`), `-c/--clients` (`-u/--users`),
+//!   `--hatch-rate` (`-r/--spawn-rate`), `--slave` (`--worker`) and
+//!   `-n/--num-request`, which has no modern equivalent: the test stops once
+//!   that many requests have completed (checked every 100 ms against the
+//!   merged statistics, so requests finishing in that window, or in flight,
+//!   may take the total a little past it). They work on the command line
+//!   and as config file keys, only in full (never abbreviated), stay out of
+//!   `--help` and `parsed_options`, and give way to a locustfile's custom
+//!   option of the same name. In one source, today's option wins over its
+//!   old spelling.
 //! - `--help` lists a locustfile's custom options (Locust prints its help
 //!   before importing the locustfile, so it never shows them).
 //!
@@ -38,8 +57,10 @@ mod command_line;
 mod config;
 mod convert;
 mod custom;
+mod defs;
 mod error;
 mod help;
+mod locustfile;
 mod namespace;
 mod options;
 mod resolve;
@@ -52,6 +73,7 @@ use std::path::{Path, PathBuf};
 pub use custom::{CustomNargs, CustomOption, ParsedWithCustom};
 pub use error::{CliError, CliErrorKind, PROG};
 pub use help::{help_text, help_text_with};
+pub use locustfile::locustfile_option;
 pub use options::{LogLevel, Options, Processes, Source, WEB_UI};
 pub use timespan::parse_timespan;
 
@@ -132,7 +154,7 @@ pub fn parse_with_custom(
         }
         Err(e) => return Err(e),
     };
-    let resolver = resolve::Resolver::new(line, env, cwd, home, custom)?;
+    let resolver = resolve::Resolver::new(line, env, cwd, home, custom, resolve::Keys::Strict)?;
     let options = resolver.options(cwd)?;
     let custom_args = resolver.custom_args(&extracted.occurrences)?;
     Ok(ParsedWithCustom {

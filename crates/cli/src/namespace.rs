@@ -3,7 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::options::{Options, Processes};
+use crate::options::Options;
+use crate::spec::{OptSpec, OPTIONS};
 
 impl Options {
     /// Every built-in option as an attribute of Locust's `parsed_options`:
@@ -16,98 +17,36 @@ impl Options {
     /// `spawn_rate` to 1 / 1.0 when they are `None`, and `--processes -1`
     /// becomes the CPU count before forking (here it stays -1).
     /// Removed options (`web_auth`, `legacy_ui`, `expect_slaves`, `slave`)
-    /// have their defaults, since rocust refuses them.
+    /// have their defaults, since Locust refuses them.
     pub fn namespace(&self) -> Vec<(&'static str, Value)> {
-        // Options keeps "" as None; Locust keeps what was given.
-        let text = |value: &Option<String>, long: &str| match value {
-            Some(s) => json!(s),
-            None if self.is_given(long) => json!(""),
-            None => Value::Null,
-        };
-        let empty_default = |value: &Option<String>| json!(value.as_deref().unwrap_or(""));
-        let list = |values: &[String], long: &str| match self.is_given(long) {
-            true => json!(values),
-            false => Value::Null,
-        };
-        let processes = match self.processes {
-            Some(Processes::PerCpu) => json!(-1),
-            Some(Processes::Count(n)) => json!(n),
-            None if self.is_given("processes") => json!(0),
-            None => Value::Null,
-        };
-        let stop_timeout = if self.stop_timeout.fract() == 0.0 && self.stop_timeout >= 0.0 {
-            json!(self.stop_timeout as u64)
-        } else {
-            json!(self.stop_timeout)
-        };
-        let config_users = match self.is_given("config-users") {
-            true => json!(self.config_users_by_value),
-            false => Value::Null,
-        };
-        vec![
-            ("locustfile", json!(self.locustfile)),
-            ("config", text(&self.config, "config")),
-            ("host", text(&self.host, "host")),
-            ("num_users", json!(self.users)),
-            ("spawn_rate", json!(self.spawn_rate)),
-            ("run_time", json!(self.run_time)),
-            ("list_commands", json!(self.list)),
-            ("config_users", config_users),
-            ("web_host", json!(self.web_host)),
-            (
-                "web_host_display_name",
-                text(&self.web_host_display_name, "web-host-display-name"),
-            ),
-            ("web_port", json!(self.web_port)),
-            ("headless", json!(self.headless)),
-            ("autostart", json!(self.autostart)),
-            ("autoquit", json!(self.autoquit.map_or(-1, |s| s as i128))),
-            ("headful", json!(self.headful)),
-            ("web_auth", Value::Null),
-            ("web_login", json!(self.web_login)),
-            ("tls_cert", empty_default(&self.tls_cert)),
-            ("tls_key", empty_default(&self.tls_key)),
-            ("class_picker", json!(self.class_picker)),
-            ("build_path", empty_default(&self.build_path)),
-            ("legacy_ui", json!(false)),
-            ("master", json!(self.master)),
-            ("master_bind_host", json!(self.master_bind_host)),
-            ("master_bind_port", json!(self.master_bind_port)),
-            ("expect_workers", json!(self.expect_workers)),
-            (
-                "expect_workers_max_wait",
-                json!(self.expect_workers_max_wait),
-            ),
-            ("enable_rebalancing", json!(self.enable_rebalancing)),
-            ("expect_slaves", Value::Null),
-            ("worker", json!(self.worker)),
-            ("processes", processes),
-            ("slave", Value::Null),
-            ("master_host", json!(self.master_host)),
-            ("master_port", json!(self.master_port)),
-            ("web_base_path", json!(self.web_base_path)),
-            ("tags", list(&self.tags, "tags")),
-            ("exclude_tags", list(&self.exclude_tags, "exclude-tags")),
-            ("csv_prefix", text(&self.csv, "csv")),
-            ("stats_history_enabled", json!(self.csv_full_history)),
-            ("print_stats", json!(self.print_stats)),
-            ("only_summary", json!(self.only_summary)),
-            ("reset_stats", json!(self.reset_stats)),
-            ("html_file", text(&self.html, "html")),
-            ("json", json!(self.json)),
-            ("json_file", text(&self.json_file, "json-file")),
-            ("skip_log_setup", json!(self.skip_log_setup)),
-            ("loglevel", json!(self.loglevel.as_str())),
-            ("logfile", text(&self.logfile, "logfile")),
-            ("show_task_ratio", json!(self.show_task_ratio)),
-            ("show_task_ratio_json", json!(self.show_task_ratio_json)),
-            ("exit_code_on_error", json!(self.exit_code_on_error)),
-            ("stop_timeout", stop_timeout),
-            ("equal_weights", json!(self.equal_weights)),
-            ("profile", text(&self.profile, "profile")),
-            ("otel", json!(self.otel)),
-            ("user_classes", json!(self.user_classes)),
-        ]
+        OPTIONS
+            .iter()
+            .filter_map(|spec| spec.dest.map(|(name, value)| (name, value(self, spec))))
+            .chain([("user_classes", json!(self.user_classes))])
+            .collect()
+    }
+}
+
+/// Options keeps an empty text as `None`; Locust keeps what was given, and
+/// `None` when nothing was.
+pub(crate) fn given_text(o: &Options, value: &Option<String>, spec: &OptSpec) -> Value {
+    match value {
+        Some(s) => json!(s),
+        None if o.is_given(spec.long) => json!(""),
+        None => Value::Null,
+    }
+}
+
+/// A text whose default in Locust is `""`.
+pub(crate) fn text_or_empty(value: &Option<String>) -> Value {
+    json!(value.as_deref().unwrap_or(""))
+}
+
+/// An `nargs="*"` list: `None` unless given (an empty list when given bare).
+pub(crate) fn given_list(o: &Options, values: &[String], spec: &OptSpec) -> Value {
+    match o.is_given(spec.long) {
+        true => json!(values),
+        false => Value::Null,
     }
 }
 

@@ -65,14 +65,42 @@ pub enum Source {
     ConfigFile(PathBuf),
 }
 
-/// Every Locust 2.47.0 option, typed. Field names follow the long option
-/// names (`--spawn-rate` is `spawn_rate`); defaults are Locust's.
+/// Declares the options struct with each field's default next to it
+/// (`= value`; the type's default otherwise) and derives `Default` from them.
+macro_rules! options_struct {
+    (
+        $(#[$attr:meta])*
+        pub struct $name:ident {
+            $( $(#[$field_attr:meta])* pub $field:ident : $ty:ty $(= $default:expr)? ),* $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        pub struct $name {
+            $( $(#[$field_attr])* pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    $( $field: options_struct!(@default $($default)?), )*
+                }
+            }
+        }
+    };
+    (@default) => { Default::default() };
+    (@default $default:expr) => { $default };
+}
+
+options_struct! {
+/// Every Locust 2.47.0 option, typed, with Locust's defaults. Field names
+/// follow the long option names (`--spawn-rate` is `spawn_rate`). Each
+/// option is defined by its item in `defs.rs`, which sets its field.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
     // Common options
     /// `-f/--locustfile` as given: possibly several comma-separated paths,
     /// a directory, a URL, or `-` (fetch from master). See [`Options::locustfiles`].
-    pub locustfile: String,
+    pub locustfile: String = "locustfile.py".to_string(),
     /// `--config`: the extra config file that was read.
     pub config: Option<String>,
     /// `-H/--host`; an empty value counts as not given.
@@ -97,7 +125,7 @@ pub struct Options {
     /// `--web-host-display-name` (hidden in Locust's help).
     pub web_host_display_name: Option<String>,
     /// `-P/--web-port`.
-    pub web_port: u16,
+    pub web_port: u16 = 8089,
     /// `--headless`, already cleared by `--headful`.
     pub headless: bool,
     /// `--headful` (hidden): overrides a `headless` from a config file.
@@ -123,11 +151,11 @@ pub struct Options {
     /// `--master`.
     pub master: bool,
     /// `--master-bind-host`, `*` for all interfaces.
-    pub master_bind_host: String,
+    pub master_bind_host: String = "*".to_string(),
     /// `--master-bind-port`.
-    pub master_bind_port: u16,
+    pub master_bind_port: u16 = 5557,
     /// `--expect-workers`, at least 1.
-    pub expect_workers: u64,
+    pub expect_workers: u64 = 1,
     /// `--expect-workers-max-wait` seconds; 0 waits forever.
     pub expect_workers_max_wait: u64,
     /// `--enable-rebalancing`.
@@ -139,9 +167,9 @@ pub struct Options {
     /// `--processes`; 0 counts as not given (Locust ignores it).
     pub processes: Option<Processes>,
     /// `--master-host`.
-    pub master_host: String,
+    pub master_host: String = "127.0.0.1".to_string(),
     /// `--master-port`.
-    pub master_port: u16,
+    pub master_port: u16 = 5557,
 
     // Tag options
     /// `-T/--tags`; empty means no tag filter (Locust treats `-T` alone the same).
@@ -181,7 +209,7 @@ pub struct Options {
     /// `--show-task-ratio-json`.
     pub show_task_ratio_json: bool,
     /// `--exit-code-on-error`.
-    pub exit_code_on_error: i32,
+    pub exit_code_on_error: i32 = 1,
     /// `-s/--stop-timeout` in seconds (a time span, so always whole seconds).
     pub stop_timeout: f64,
     /// `--equal-weights`.
@@ -191,6 +219,10 @@ pub struct Options {
     /// `--otel`.
     pub otel: bool,
 
+    /// `-n/--num-request` of older Locust versions (deprecated): stop the
+    /// test once this many requests have completed.
+    pub num_requests: Option<u64>,
+
     /// Positional user class names, else `LOCUST_USER_CLASSES` split on
     /// whitespace; empty means all classes.
     pub user_classes: Vec<String>,
@@ -199,67 +231,11 @@ pub struct Options {
     /// (`"spawn-rate"`; `"user-classes"` for the positional names).
     /// Absent means [`Source::Default`].
     pub sources: BTreeMap<&'static str, Source>,
-}
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            locustfile: "locustfile.py".to_string(),
-            config: None,
-            host: None,
-            users: None,
-            spawn_rate: None,
-            run_time: None,
-            list: false,
-            config_users: Vec::new(),
-            config_users_by_value: Vec::new(),
-            web_host: String::new(),
-            web_host_display_name: None,
-            web_port: 8089,
-            headless: false,
-            headful: false,
-            autostart: false,
-            autoquit: None,
-            web_login: false,
-            tls_cert: None,
-            tls_key: None,
-            class_picker: false,
-            build_path: None,
-            web_base_path: String::new(),
-            master: false,
-            master_bind_host: "*".to_string(),
-            master_bind_port: 5557,
-            expect_workers: 1,
-            expect_workers_max_wait: 0,
-            enable_rebalancing: false,
-            worker: false,
-            processes: None,
-            master_host: "127.0.0.1".to_string(),
-            master_port: 5557,
-            tags: Vec::new(),
-            exclude_tags: Vec::new(),
-            csv: None,
-            csv_full_history: false,
-            print_stats: false,
-            only_summary: false,
-            reset_stats: false,
-            html: None,
-            json: false,
-            json_file: None,
-            skip_log_setup: false,
-            loglevel: LogLevel::Info,
-            logfile: None,
-            show_task_ratio: false,
-            show_task_ratio_json: false,
-            exit_code_on_error: 1,
-            stop_timeout: 0.0,
-            equal_weights: false,
-            profile: None,
-            otel: false,
-            user_classes: Vec::new(),
-            sources: BTreeMap::new(),
-        }
-    }
+    /// One line per deprecated spelling used (`-c/--clients is deprecated:
+    /// use -u/--users`), to log once logging is set up.
+    pub warnings: Vec<String>,
+}
 }
 
 /// Entry of [`Options::unavailable_options`] standing for the web UI itself,

@@ -11,10 +11,10 @@ use crate::convert;
 use crate::custom::{self, CustomOption, LongMatch};
 use crate::error::CliError;
 use crate::options::{Options, Source};
-use crate::spec::{self, Kind, OptSpec, OPTIONS, USER_CLASSES_ENV};
+use crate::spec::{self, Arity, Kind, OptSpec, OPTIONS, USER_CLASSES_ENV};
 
 /// A setting found in some layer, before conversion.
-enum Found {
+pub(crate) enum Found {
     Flag(bool),
     One(String),
     Many(Vec<String>),
@@ -27,6 +27,16 @@ struct Layer {
     values: HashMap<&'static str, (String, RawValue)>,
     /// Custom options by index, like `values`.
     custom: HashMap<usize, (String, RawValue)>,
+}
+
+/// How config file keys that name no option are treated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keys {
+    /// A usage error, as in Locust's full parse.
+    Strict,
+    /// Skipped: the locustfile option is resolved before the locustfile
+    /// (and so its custom options) is known.
+    Tolerant,
 }
 
 pub(crate) struct Resolver<'a> {
@@ -44,6 +54,7 @@ impl<'a> Resolver<'a> {
         cwd: &Path,
         home: Option<&Path>,
         custom: &'a [CustomOption],
+        keys: Keys,
     ) -> Result<Self, CliError> {
         let mut files = Vec::new();
         let mut defaults: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -67,7 +78,7 @@ impl<'a> Resolver<'a> {
         }
         let mut layers = Vec::new();
         for file in files.into_iter().rev() {
-            layers.push(Layer::new(file, custom)?);
+            layers.push(Layer::new(file, custom, keys)?);
         }
         let resolver = Resolver {
             line,
@@ -75,7 +86,9 @@ impl<'a> Resolver<'a> {
             layers,
             custom,
         };
-        resolver.refuse_removed()?;
+        if keys == Keys::Strict {
+            resolver.refuse_removed()?;
+        }
         Ok(resolver)
     }
 
@@ -85,68 +98,89 @@ impl<'a> Resolver<'a> {
             let Kind::Removed { message, .. } = spec.kind else {
                 continue;
             };
-            let present = self.line.given.contains_key(spec.long)
-                || spec.env.is_some_and(|var| (self.env)(var).is_some())
-                || self.layers.iter().any(|l| l.values.contains_key(spec.long));
-            if present {
+            if self.present(spec) {
                 return Err(CliError::argument(&spec.display(), message));
             }
         }
         Ok(())
     }
 
-    /// The highest-priority setting of `spec`, if any layer has one.
-    fn find(&self, spec: &'static OptSpec) -> Result<Option<(Found, Source)>, CliError> {
-        if let Some(values) = self.line.given.get(spec.long) {
-            let found = match (spec.kind, values) {
-                (Kind::List, Some(values)) => Found::Many(values.clone()),
-                (_, Some(values)) => Found::One(values.last().cloned().unwrap_or_default()),
-                (_, None) => Found::Flag(true),
-            };
-            return Ok(Some((found, Source::CommandLine)));
+    /// Whether this spelling appears in any layer.
+    fn present(&self, spec: &OptSpec) -> bool {
+        self.line.given.contains_key(spec.long)
+            || spec.env.is_some_and(|var| (self.env)(var).is_some())
+            || self.layers.iter().any(|l| l.values.contains_key(spec.long))
+    }
+
+    /// The highest-priority setting of `spec`, if any layer has one, with
+    /// the spelling that gave it: in each layer the option itself wins over
+    /// its deprecated aliases.
+    pub fn find(
+        &self,
+        spec: &'static OptSpec,
+    ) -> Result<Option<(Found, Source, &'static OptSpec)>, CliError> {
+        let spellings: Vec<&'static OptSpec> = std::iter::once(spec)
+            .chain(
+                OPTIONS
+                    .iter()
+                    .filter(|o| matches!(o.kind, Kind::Alias { of } if of == spec.long)),
+            )
+            .collect();
+        let arity = spec.arity();
+        for &spelling in &spellings {
+            if let Some(values) = self.line.given.get(spelling.long) {
+                let found = match (arity, values) {
+                    (Arity::Many, Some(values)) => Found::Many(values.clone()),
+                    (_, Some(values)) => Found::One(values.last().cloned().unwrap_or_default()),
+                    (_, None) => Found::Flag(true),
+                };
+                return Ok(Some((found, Source::CommandLine, spelling)));
+            }
         }
         if let Some(var) = spec.env {
             if let Some(text) = (self.env)(var) {
                 let source = Source::Env(var.to_string());
-                match spec.kind {
-                    Kind::Flag => {
-                        return Ok(Some((
-                            Found::Flag(convert::flag_value(var, &text)?),
-                            source,
-                        )))
+                match arity {
+                    Arity::Flag => {
+                        let on = convert::flag_value(var, &text)?;
+                        return Ok(Some((Found::Flag(on), source, spec)));
                     }
-                    Kind::List if text.is_empty() => {}
-                    Kind::List => {
+                    Arity::Many if text.is_empty() => {}
+                    Arity::Many => {
                         let values = match config::list_or_string(text) {
                             RawValue::One(one) => vec![one],
                             RawValue::Many(many) => many,
                         };
-                        return Ok(Some((Found::Many(values), source)));
+                        return Ok(Some((Found::Many(values), source, spec)));
                     }
-                    _ => return Ok(Some((Found::One(text), source))),
+                    Arity::One => return Ok(Some((Found::One(text), source, spec))),
                 }
             }
         }
         for layer in &self.layers {
-            let Some((key, raw)) = layer.values.get(spec.long) else {
-                continue;
-            };
-            let source = Source::ConfigFile(layer.path.clone());
-            let found = match (spec.kind, raw) {
-                (Kind::Flag, RawValue::One(text)) => Found::Flag(convert::flag_value(key, text)?),
-                (Kind::List, RawValue::One(text)) if text.is_empty() => continue,
-                (Kind::List, RawValue::One(text)) => Found::Many(vec![text.clone()]),
-                (Kind::List, RawValue::Many(values)) => Found::Many(values.clone()),
-                (_, RawValue::One(text)) => Found::One(text.clone()),
-                (_, RawValue::Many(values)) => {
-                    return Err(CliError::usage(format_args!(
-                        "{key} can't be set to a list '[{}]': {} takes a single value",
-                        values.join(", "),
-                        spec.display()
-                    )))
-                }
-            };
-            return Ok(Some((found, source)));
+            for &spelling in &spellings {
+                let Some((key, raw)) = layer.values.get(spelling.long) else {
+                    continue;
+                };
+                let source = Source::ConfigFile(layer.path.clone());
+                let found = match (arity, raw) {
+                    (Arity::Flag, RawValue::One(text)) => {
+                        Found::Flag(convert::flag_value(key, text)?)
+                    }
+                    (Arity::Many, RawValue::One(text)) if text.is_empty() => continue,
+                    (Arity::Many, RawValue::One(text)) => Found::Many(vec![text.clone()]),
+                    (Arity::Many, RawValue::Many(values)) => Found::Many(values.clone()),
+                    (_, RawValue::One(text)) => Found::One(text.clone()),
+                    (_, RawValue::Many(values)) => {
+                        return Err(CliError::usage(format_args!(
+                            "{key} can't be set to a list '[{}]': {} takes a single value",
+                            values.join(", "),
+                            spelling.display()
+                        )))
+                    }
+                };
+                return Ok(Some((found, source, spelling)));
+            }
         }
         Ok(None)
     }
@@ -155,14 +189,21 @@ impl<'a> Resolver<'a> {
     pub fn options(&self, cwd: &Path) -> Result<Options, CliError> {
         let mut o = Options::default();
         for spec in OPTIONS {
-            let Some((found, source)) = self.find(spec)? else {
+            if let Some(warning) = spec.deprecation().filter(|_| self.present(spec)) {
+                o.warnings.push(warning);
+            }
+            if matches!(spec.kind, Kind::Alias { .. }) {
+                continue; // applied as the option it stands for
+            }
+            let Some((found, source, spelling)) = self.find(spec)? else {
                 continue;
             };
             o.sources.insert(spec.long, source);
-            match found {
-                Found::Flag(value) => set_flag(&mut o, spec.long, value),
-                Found::One(text) => set_value(&mut o, spec, &text)?,
-                Found::Many(values) => set_list(&mut o, spec, values, cwd)?,
+            match (spec.kind, found) {
+                (Kind::Flag(update), Found::Flag(value)) => update(&mut o, value),
+                (Kind::Value(update), Found::One(text)) => update(&mut o, &text, spelling)?,
+                (Kind::List(update), Found::Many(values)) => update(&mut o, values, spelling, cwd)?,
+                _ => {}
             }
         }
         match &self.line.user_classes {
@@ -183,23 +224,6 @@ impl<'a> Resolver<'a> {
         }
         if o.csv_full_history && o.csv.is_none() {
             return Err(CliError::usage("'--csv-full-history' requires '--csv'."));
-        }
-        for field in [
-            &mut o.host,
-            &mut o.csv,
-            &mut o.html,
-            &mut o.json_file,
-            &mut o.logfile,
-            &mut o.tls_cert,
-            &mut o.tls_key,
-            &mut o.web_host_display_name,
-            &mut o.build_path,
-            &mut o.profile,
-            &mut o.config,
-        ] {
-            if field.as_deref() == Some("") {
-                *field = None;
-            }
         }
         Ok(o)
     }
@@ -246,11 +270,16 @@ impl Resolver<'_> {
 }
 
 impl Layer {
-    fn new(file: ConfigFile, custom: &[CustomOption]) -> Result<Self, CliError> {
+    fn new(file: ConfigFile, custom: &[CustomOption], keys: Keys) -> Result<Self, CliError> {
         let mut values = HashMap::new();
         let mut custom_values = HashMap::new();
         for (key, raw) in file.entries {
-            match config_key(&key, &raw, custom)? {
+            let found = match (config_key(&key, &raw, custom), keys) {
+                (Ok(found), _) => found,
+                (Err(_), Keys::Tolerant) => continue,
+                (Err(e), Keys::Strict) => return Err(e),
+            };
+            match found {
                 ConfigKey::Builtin(spec) => values.insert(spec.long, (key, raw)),
                 ConfigKey::Custom(index) => custom_values.insert(index, (key, raw)),
             };
@@ -336,131 +365,9 @@ fn expand_user(path: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
-fn set_flag(o: &mut Options, long: &str, value: bool) {
-    let field = match long {
-        "list" => &mut o.list,
-        "headless" => &mut o.headless,
-        "autostart" => &mut o.autostart,
-        "headful" => &mut o.headful,
-        "web-login" => &mut o.web_login,
-        "class-picker" => &mut o.class_picker,
-        "master" => &mut o.master,
-        "enable-rebalancing" => &mut o.enable_rebalancing,
-        "worker" => &mut o.worker,
-        "csv-full-history" => &mut o.csv_full_history,
-        "print-stats" => &mut o.print_stats,
-        "only-summary" => &mut o.only_summary,
-        "reset-stats" => &mut o.reset_stats,
-        "json" => &mut o.json,
-        "skip-log-setup" => &mut o.skip_log_setup,
-        "show-task-ratio" => &mut o.show_task_ratio,
-        "show-task-ratio-json" => &mut o.show_task_ratio_json,
-        "equal-weights" => &mut o.equal_weights,
-        "otel" => &mut o.otel,
-        _ => return,
-    };
-    *field = value;
-}
-
-fn set_value(o: &mut Options, spec: &OptSpec, text: &str) -> Result<(), CliError> {
-    let owned = || Some(text.to_string());
-    match spec.long {
-        "locustfile" => o.locustfile = text.to_string(),
-        "config" => o.config = owned(),
-        "host" => o.host = owned(),
-        "users" => o.users = Some(convert::non_negative(spec, text)?),
-        "spawn-rate" => o.spawn_rate = Some(convert::spawn_rate(spec, text)?),
-        "run-time" => o.run_time = Some(convert::timespan(spec, text)?),
-        "web-host" => o.web_host = text.to_string(),
-        "web-host-display-name" => o.web_host_display_name = owned(),
-        "web-port" => o.web_port = convert::port(spec, text)?,
-        "autoquit" => o.autoquit = convert::autoquit(spec, text)?,
-        "tls-cert" => o.tls_cert = owned(),
-        "tls-key" => o.tls_key = owned(),
-        "build-path" => o.build_path = owned(),
-        "web-base-path" => o.web_base_path = text.to_string(),
-        "master-bind-host" => o.master_bind_host = text.to_string(),
-        "master-bind-port" => o.master_bind_port = convert::port(spec, text)?,
-        "expect-workers" => o.expect_workers = convert::positive(spec, text)?,
-        "expect-workers-max-wait" => o.expect_workers_max_wait = convert::non_negative(spec, text)?,
-        "processes" => o.processes = convert::processes(spec, text)?,
-        "master-host" => o.master_host = text.to_string(),
-        "master-port" => o.master_port = convert::port(spec, text)?,
-        "csv" => o.csv = owned(),
-        "html" => o.html = owned(),
-        "json-file" => o.json_file = owned(),
-        "loglevel" => o.loglevel = convert::loglevel(spec, text)?,
-        "logfile" => o.logfile = owned(),
-        "exit-code-on-error" => o.exit_code_on_error = convert::int(spec, text)?,
-        "stop-timeout" => o.stop_timeout = convert::timespan(spec, text)? as f64,
-        "profile" => o.profile = owned(),
-        _ => {}
-    }
-    Ok(())
-}
-
-fn set_list(
-    o: &mut Options,
-    spec: &OptSpec,
-    values: Vec<String>,
-    cwd: &Path,
-) -> Result<(), CliError> {
-    match spec.long {
-        "tags" => o.tags = values,
-        "exclude-tags" => o.exclude_tags = values,
-        "config-users" => {
-            let mut by_value = Vec::new();
-            for value in &values {
-                by_value.push(convert::config_users(spec, value, cwd)?);
-            }
-            o.config_users = by_value.iter().flatten().cloned().collect();
-            o.config_users_by_value = by_value;
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_option_has_a_field() {
-        // Each non-removed option must change Options when set to a valid value.
-        let samples = |spec: &OptSpec| match spec.long {
-            "users"
-            | "web-port"
-            | "master-bind-port"
-            | "master-port"
-            | "expect-workers"
-            | "expect-workers-max-wait"
-            | "processes"
-            | "exit-code-on-error"
-            | "autoquit" => "7",
-            "spawn-rate" => "2.5",
-            "run-time" | "stop-timeout" => "1m",
-            "loglevel" => "debug",
-            _ => "x",
-        };
-        for spec in OPTIONS {
-            let mut o = Options::default();
-            match spec.kind {
-                Kind::Removed { .. } => continue,
-                Kind::Flag => set_flag(&mut o, spec.long, true),
-                Kind::Value => set_value(&mut o, spec, samples(spec)).unwrap(),
-                Kind::List => {
-                    let value = if spec.long == "config-users" {
-                        r#"{"user_class_name": "A"}"#
-                    } else {
-                        "x"
-                    };
-                    set_list(&mut o, spec, vec![value.to_string()], Path::new(".")).unwrap()
-                }
-            }
-            assert_ne!(o, Options::default(), "--{} has no field", spec.long);
-        }
-    }
 
     #[test]
     fn expand_user_paths() {

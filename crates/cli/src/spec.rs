@@ -1,21 +1,56 @@
-//! The table of every option Locust 2.47 accepts: names, environment
-//! variables, help groups. Parsing, config files and the help text are all
-//! driven from this one table so they cannot drift apart.
+//! What one option is: its names, environment variable, help group, how a
+//! value found for it changes [`Options`] and how it shows in Locust's
+//! `parsed_options`. The options themselves are the items of
+//! [`crate::defs::OPTIONS`]; parsing, config files, `--help` and the
+//! namespace are all driven from that one table.
 
-/// How an option takes its value(s).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+use std::path::Path;
+
+use serde_json::Value;
+
+pub(crate) use crate::defs::OPTIONS;
+use crate::error::CliError;
+use crate::options::Options;
+
+/// The environment variable that supplies the positional user classes
+/// (whitespace separated); it is their default, so the command line wins.
+pub(crate) const USER_CLASSES_ENV: &str = "LOCUST_USER_CLASSES";
+
+/// A `store_true` option set to this value.
+pub(crate) type FlagFn = fn(&mut Options, bool);
+/// An option given one value; the spec is the spelling used, for errors.
+pub(crate) type ValueFn = fn(&mut Options, &str, &OptSpec) -> Result<(), CliError>;
+/// An `nargs="*"` option given these values; `&Path` is the working
+/// directory (for values naming files).
+pub(crate) type ListFn = fn(&mut Options, Vec<String>, &OptSpec, &Path) -> Result<(), CliError>;
+/// The option's value as Locust's `parsed_options` attribute holds it.
+pub(crate) type DestFn = fn(&Options, &OptSpec) -> Value;
+
+/// How an option takes its value(s), and what it does with them.
+#[derive(Clone, Copy)]
 pub(crate) enum Kind {
     /// `store_true`: no value on the command line; `true`/`false` in files and env.
-    Flag,
+    Flag(FlagFn),
     /// Exactly one value.
-    Value,
+    Value(ValueFn),
     /// Zero or more values (`nargs="*"`), e.g. `-T a b c`.
-    List,
+    List(ListFn),
     /// A removed option that Locust still recognises only to refuse it.
     Removed {
         takes_value: bool,
         message: &'static str,
     },
+    /// An older spelling of the option with this long name: parsed and
+    /// applied like it, with a deprecation warning.
+    Alias { of: &'static str },
+}
+
+/// How many values an option takes on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Arity {
+    Flag,
+    One,
+    Many,
 }
 
 /// The help group an option is listed under (same grouping as Locust's `--help`).
@@ -31,7 +66,7 @@ pub(crate) enum Group {
     Other,
 }
 
-#[derive(Debug)]
+/// One option: everything rocust knows about it, in one item.
 pub(crate) struct OptSpec {
     /// Long name without the leading dashes; also the config file key.
     pub long: &'static str,
@@ -45,6 +80,102 @@ pub(crate) struct OptSpec {
     pub group: Group,
     /// `None` hides the option from `--help` (Locust hides these too).
     pub help: Option<&'static str>,
+    /// Locust's `parsed_options` attribute: its name and value. `None` for
+    /// spellings Locust 2.47 does not know at all (rocust's deprecated aliases).
+    pub dest: Option<(&'static str, DestFn)>,
+    /// A warning logged whenever the option is used (besides aliases, which
+    /// always warn).
+    pub deprecated: Option<&'static str>,
+}
+
+/// Builders for the items of the table, so each reads as one expression.
+impl OptSpec {
+    const fn new(long: &'static str, kind: Kind) -> Self {
+        OptSpec {
+            long,
+            short: None,
+            short_first: true,
+            metavar: "",
+            env: None,
+            kind,
+            group: Group::Other,
+            help: None,
+            dest: None,
+            deprecated: None,
+        }
+    }
+
+    pub(crate) const fn flag(long: &'static str, update: FlagFn) -> Self {
+        Self::new(long, Kind::Flag(update))
+    }
+
+    pub(crate) const fn value(long: &'static str, update: ValueFn) -> Self {
+        Self::new(long, Kind::Value(update))
+    }
+
+    pub(crate) const fn list(long: &'static str, update: ListFn) -> Self {
+        Self::new(long, Kind::List(update))
+    }
+
+    pub(crate) const fn removed(
+        long: &'static str,
+        takes_value: bool,
+        message: &'static str,
+    ) -> Self {
+        Self::new(
+            long,
+            Kind::Removed {
+                takes_value,
+                message,
+            },
+        )
+    }
+
+    pub(crate) const fn alias(long: &'static str, of: &'static str) -> Self {
+        Self::new(long, Kind::Alias { of })
+    }
+
+    pub(crate) const fn short(mut self, short: char) -> Self {
+        self.short = Some(short);
+        self
+    }
+
+    /// argparse lists the long name first (`--web-port/-P`).
+    pub(crate) const fn short_last(mut self, short: char) -> Self {
+        self.short = Some(short);
+        self.short_first = false;
+        self
+    }
+
+    pub(crate) const fn metavar(mut self, metavar: &'static str) -> Self {
+        self.metavar = metavar;
+        self
+    }
+
+    pub(crate) const fn env(mut self, var: &'static str) -> Self {
+        self.env = Some(var);
+        self
+    }
+
+    pub(crate) const fn group(mut self, group: Group) -> Self {
+        self.group = group;
+        self
+    }
+
+    pub(crate) const fn help(mut self, help: &'static str) -> Self {
+        self.help = Some(help);
+        self
+    }
+
+    pub(crate) const fn dest(mut self, name: &'static str, value: DestFn) -> Self {
+        self.dest = Some((name, value));
+        self
+    }
+
+    pub(crate) const fn deprecated(mut self, warning: &'static str) -> Self {
+        self.deprecated = Some(warning);
+        self
+    }
 }
 
 impl OptSpec {
@@ -57,566 +188,53 @@ impl OptSpec {
         }
     }
 
-    pub fn takes_value(&self) -> bool {
+    /// The option an alias stands for; the option itself otherwise.
+    pub fn target(&'static self) -> &'static OptSpec {
         match self.kind {
-            Kind::Flag => false,
-            Kind::Value | Kind::List => true,
-            Kind::Removed { takes_value, .. } => takes_value,
+            Kind::Alias { of } => by_long(of).unwrap_or(self),
+            _ => self,
+        }
+    }
+
+    /// How many values the option (for an alias: the option it stands for) takes.
+    pub fn arity(&'static self) -> Arity {
+        match self.target().kind {
+            Kind::Flag(_)
+            | Kind::Removed {
+                takes_value: false, ..
+            } => Arity::Flag,
+            // an alias of an option missing from the table (a unit test catches it)
+            Kind::Alias { .. } => Arity::Flag,
+            Kind::Value(_)
+            | Kind::Removed {
+                takes_value: true, ..
+            } => Arity::One,
+            Kind::List(_) => Arity::Many,
+        }
+    }
+
+    pub fn takes_value(&'static self) -> bool {
+        self.arity() != Arity::Flag
+    }
+
+    /// Whether Locust 2.47's own parser has this option (a removed one
+    /// included): only those are suggested and matched by abbreviation.
+    pub fn in_locust(&self) -> bool {
+        self.dest.is_some()
+    }
+
+    /// The one-line warning logged when this spelling is used.
+    pub fn deprecation(&'static self) -> Option<String> {
+        match self.kind {
+            Kind::Alias { .. } => Some(format!(
+                "{} is deprecated: use {}",
+                self.display(),
+                self.target().display()
+            )),
+            _ => self.deprecated.map(str::to_string),
         }
     }
 }
-
-const fn opt(
-    long: &'static str,
-    short: Option<char>,
-    metavar: &'static str,
-    env: Option<&'static str>,
-    kind: Kind,
-    group: Group,
-    help: Option<&'static str>,
-) -> OptSpec {
-    OptSpec {
-        long,
-        short,
-        short_first: true,
-        metavar,
-        env,
-        kind,
-        group,
-        help,
-    }
-}
-
-const fn short_last(mut spec: OptSpec) -> OptSpec {
-    spec.short_first = false;
-    spec
-}
-
-use Group::*;
-use Kind::*;
-
-/// The environment variable that supplies the positional user classes
-/// (whitespace separated); it is their default, so the command line wins.
-pub(crate) const USER_CLASSES_ENV: &str = "LOCUST_USER_CLASSES";
-
-/// Every option, in Locust's order.
-pub(crate) static OPTIONS: &[OptSpec] = &[
-    // Common options
-    opt(
-        "locustfile",
-        Some('f'),
-        "<filename>",
-        Some("LOCUST_LOCUSTFILE"),
-        Value,
-        Common,
-        Some("Python module or file holding the test, e.g. 'my_test.py'. Several .py files may be given separated by commas, or a package/directory, or the URL of a remote locustfile. Default: locustfile.py."),
-    ),
-    opt(
-        "config",
-        None,
-        "<filename>",
-        None,
-        Value,
-        Common,
-        Some("Read more settings from this file (same syntax as locust.conf, or TOML with a [tool.locust] table)."),
-    ),
-    opt(
-        "host",
-        Some('H'),
-        "<base url>",
-        Some("LOCUST_HOST"),
-        Value,
-        Common,
-        Some("Base URL of the system under test, e.g. https://www.example.com"),
-    ),
-    opt(
-        "users",
-        Some('u'),
-        "<int>",
-        Some("LOCUST_USERS"),
-        Value,
-        Common,
-        Some("Peak number of simultaneous users. Mostly useful with --headless or --autostart. While a test runs, keys w/W add 1/10 users and s/S remove 1/10."),
-    ),
-    opt(
-        "spawn-rate",
-        Some('r'),
-        "<float>",
-        Some("LOCUST_SPAWN_RATE"),
-        Value,
-        Common,
-        Some("How many users to start per second. Mostly useful with --headless or --autostart."),
-    ),
-    opt(
-        "run-time",
-        Some('t'),
-        "<time string>",
-        Some("LOCUST_RUN_TIME"),
-        Value,
-        Common,
-        Some("Stop the test after this long, e.g. 300s, 20m, 3h, 1h30m (a bare number means seconds). Only with --headless or --autostart. Default: run until stopped."),
-    ),
-    opt(
-        "list",
-        Some('l'),
-        "",
-        None,
-        Flag,
-        Common,
-        Some("List the available User classes and exit."),
-    ),
-    opt(
-        "config-users",
-        None,
-        "[CONFIG_USERS ...]",
-        Some("LOCUST_CONFIG_USERS"),
-        List,
-        Common,
-        Some("Settings for User classes, as JSON strings or .json files; each is one object or an array of objects with a user_class_name key."),
-    ),
-    // Web UI options
-    opt(
-        "web-host",
-        None,
-        "<ip>",
-        Some("LOCUST_WEB_HOST"),
-        Value,
-        WebUi,
-        Some("Interface the web UI listens on. Default: all interfaces."),
-    ),
-    opt(
-        "web-host-display-name",
-        None,
-        "<name>",
-        Some("LOCUST_WEB_HOST_DISPLAY_NAME"),
-        Value,
-        WebUi,
-        None,
-    ),
-    short_last(opt(
-        "web-port",
-        Some('P'),
-        "<port number>",
-        Some("LOCUST_WEB_PORT"),
-        Value,
-        WebUi,
-        Some("Port of the web UI. Default: 8089."),
-    )),
-    opt(
-        "headless",
-        None,
-        "",
-        Some("LOCUST_HEADLESS"),
-        Flag,
-        WebUi,
-        Some("Run without the web UI and start the test at once; control it with -u, -r and -t."),
-    ),
-    opt(
-        "autostart",
-        None,
-        "",
-        Some("LOCUST_AUTOSTART"),
-        Flag,
-        WebUi,
-        Some("Start the test at once, like --headless, but keep the web UI."),
-    ),
-    opt(
-        "autoquit",
-        None,
-        "<seconds>",
-        Some("LOCUST_AUTOQUIT"),
-        Value,
-        WebUi,
-        Some("Exit this many seconds after the test has finished. Only with --autostart. Default: keep running until Ctrl+C."),
-    ),
-    opt(
-        "headful",
-        None,
-        "",
-        Some("LOCUST_HEADFUL"),
-        Flag,
-        WebUi,
-        None,
-    ),
-    opt(
-        "web-auth",
-        None,
-        "<username:password>",
-        Some("LOCUST_WEB_AUTH"),
-        Removed {
-            takes_value: true,
-            message: "--web-auth is gone; use --web-login instead",
-        },
-        WebUi,
-        None,
-    ),
-    opt(
-        "web-login",
-        None,
-        "",
-        Some("LOCUST_WEB_LOGIN"),
-        Flag,
-        WebUi,
-        Some("Put a login page in front of the web UI."),
-    ),
-    opt(
-        "tls-cert",
-        None,
-        "<filename>",
-        Some("LOCUST_TLS_CERT"),
-        Value,
-        WebUi,
-        Some("TLS certificate file, to serve the web UI over HTTPS."),
-    ),
-    opt(
-        "tls-key",
-        None,
-        "<filename>",
-        Some("LOCUST_TLS_KEY"),
-        Value,
-        WebUi,
-        Some("TLS private key file, to serve the web UI over HTTPS."),
-    ),
-    opt(
-        "class-picker",
-        None,
-        "",
-        Some("LOCUST_USERCLASS_PICKER"),
-        Flag,
-        WebUi,
-        Some("Let the web UI choose among all User classes and shape classes."),
-    ),
-    opt(
-        "build-path",
-        None,
-        "<path>",
-        Some("LOCUST_BUILD_PATH"),
-        Value,
-        WebUi,
-        None,
-    ),
-    opt(
-        "legacy-ui",
-        None,
-        "",
-        Some("LOCUST_LEGACY_UI"),
-        Removed {
-            takes_value: false,
-            message: "--legacy-ui is not supported any more; remove it",
-        },
-        WebUi,
-        None,
-    ),
-    opt(
-        "web-base-path",
-        None,
-        "<path>",
-        Some("LOCUST_WEB_BASE_PATH"),
-        Value,
-        WebUi,
-        Some("URL path under which the web UI is served, e.g. '/locust'. Default: the root."),
-    ),
-    // Master options
-    opt(
-        "master",
-        None,
-        "",
-        Some("LOCUST_MODE_MASTER"),
-        Flag,
-        Master,
-        Some("Run as the master of a distributed test; workers connect to it."),
-    ),
-    opt(
-        "master-bind-host",
-        None,
-        "<ip>",
-        Some("LOCUST_MASTER_BIND_HOST"),
-        Value,
-        Master,
-        Some("Interface the master listens on, e.g. '192.168.1.1'. Default: * (all interfaces)."),
-    ),
-    opt(
-        "master-bind-port",
-        None,
-        "<port number>",
-        Some("LOCUST_MASTER_BIND_PORT"),
-        Value,
-        Master,
-        Some("Port the master listens on. Default: 5557."),
-    ),
-    opt(
-        "expect-workers",
-        None,
-        "<int>",
-        Some("LOCUST_EXPECT_WORKERS"),
-        Value,
-        Master,
-        Some("Wait for this many workers before starting (with --headless or --autostart). Default: 1."),
-    ),
-    opt(
-        "expect-workers-max-wait",
-        None,
-        "<int>",
-        Some("LOCUST_EXPECT_WORKERS_MAX_WAIT"),
-        Value,
-        Master,
-        Some("Give up after waiting this many seconds for the workers. Default: 0, wait forever."),
-    ),
-    opt(
-        "enable-rebalancing",
-        None,
-        "",
-        None,
-        Flag,
-        Master,
-        Some("Redistribute the users when workers join or leave during a test. Experimental."),
-    ),
-    opt(
-        "expect-slaves",
-        None,
-        "",
-        None,
-        Removed {
-            takes_value: false,
-            message: "--expect-slaves is now called --expect-workers",
-        },
-        Master,
-        None,
-    ),
-    // Worker options
-    opt(
-        "worker",
-        None,
-        "",
-        Some("LOCUST_MODE_WORKER"),
-        Flag,
-        Worker,
-        Some("Run as a worker of a distributed test. With --locustfile - the locustfile is fetched from the master."),
-    ),
-    opt(
-        "processes",
-        None,
-        "<int>",
-        Some("LOCUST_PROCESSES"),
-        Value,
-        Worker,
-        Some("Fork this many worker processes (-1: one per CPU). With --worker they all connect to a master; alone, this process becomes their master. Not on Windows. Experimental."),
-    ),
-    opt(
-        "slave",
-        None,
-        "",
-        None,
-        Removed {
-            takes_value: false,
-            message: "--slave is now called --worker",
-        },
-        Worker,
-        None,
-    ),
-    opt(
-        "master-host",
-        None,
-        "<hostname>",
-        Some("LOCUST_MASTER_NODE_HOST"),
-        Value,
-        Worker,
-        Some("Host name or address of the master to connect to. Default: 127.0.0.1."),
-    ),
-    opt(
-        "master-port",
-        None,
-        "<port number>",
-        Some("LOCUST_MASTER_NODE_PORT"),
-        Value,
-        Worker,
-        Some("Port of the master to connect to. Default: 5557."),
-    ),
-    // Tag options
-    opt(
-        "tags",
-        Some('T'),
-        "[<tag> ...]",
-        Some("LOCUST_TAGS"),
-        List,
-        Tags,
-        Some("Only run tasks that carry at least one of these tags."),
-    ),
-    opt(
-        "exclude-tags",
-        Some('E'),
-        "[<tag> ...]",
-        Some("LOCUST_EXCLUDE_TAGS"),
-        List,
-        Tags,
-        Some("Never run tasks that carry any of these tags."),
-    ),
-    // Request statistics options
-    opt(
-        "csv",
-        None,
-        "<filename>",
-        Some("LOCUST_CSV"),
-        Value,
-        Stats,
-        Some("Write request statistics as CSV to <filename>_stats.csv, <filename>_stats_history.csv, <filename>_failures.csv and <filename>_exceptions.csv. Missing folders in the prefix are created."),
-    ),
-    opt(
-        "csv-full-history",
-        None,
-        "",
-        Some("LOCUST_CSV_FULL_HISTORY"),
-        Flag,
-        Stats,
-        Some("Write every entry, not only the aggregated one, to _stats_history.csv. Needs --csv."),
-    ),
-    opt(
-        "print-stats",
-        None,
-        "",
-        Some("LOCUST_PRINT_STATS"),
-        Flag,
-        Stats,
-        Some("Print the statistics tables periodically in web UI runs too."),
-    ),
-    opt(
-        "only-summary",
-        None,
-        "",
-        Some("LOCUST_ONLY_SUMMARY"),
-        Flag,
-        Stats,
-        Some("In --headless runs, print only the final summary, not the periodic tables."),
-    ),
-    opt(
-        "reset-stats",
-        None,
-        "",
-        Some("LOCUST_RESET_STATS"),
-        Flag,
-        Stats,
-        Some("Zero the statistics when spawning completes. In distributed runs, give it to the master and the workers."),
-    ),
-    opt(
-        "html",
-        None,
-        "<filename>",
-        Some("LOCUST_HTML"),
-        Value,
-        Stats,
-        Some("Write an HTML report to this file. {u}, {r} and {t} in the name become the user count, spawn rate and run time."),
-    ),
-    opt(
-        "json",
-        None,
-        "",
-        None,
-        Flag,
-        Stats,
-        Some("Print the final statistics to stdout as JSON (with --headless and --skip-log-setup, stdout holds only the JSON)."),
-    ),
-    opt(
-        "json-file",
-        None,
-        "<filename>",
-        None,
-        Value,
-        Stats,
-        Some("Write the final statistics as JSON to <filename>.json."),
-    ),
-    // Logging options
-    opt(
-        "skip-log-setup",
-        None,
-        "",
-        Some("LOCUST_SKIP_LOG_SETUP"),
-        Flag,
-        Logging,
-        Some("Leave logging unconfigured, for tests that set it up themselves."),
-    ),
-    short_last(opt(
-        "loglevel",
-        Some('L'),
-        "<level>",
-        Some("LOCUST_LOGLEVEL"),
-        Value,
-        Logging,
-        Some("One of DEBUG, INFO, WARNING, ERROR, CRITICAL (any case). Default: INFO."),
-    )),
-    opt(
-        "logfile",
-        None,
-        "<filename>",
-        Some("LOCUST_LOGFILE"),
-        Value,
-        Logging,
-        Some("Write the log to this file instead of stderr."),
-    ),
-    // Other options
-    opt(
-        "show-task-ratio",
-        None,
-        "",
-        None,
-        Flag,
-        Other,
-        Some("Print the task execution ratios of the User classes as a table and exit. Give -u too when classes use fixed_count."),
-    ),
-    opt(
-        "show-task-ratio-json",
-        None,
-        "",
-        None,
-        Flag,
-        Other,
-        Some("Print the task execution ratios of the User classes as JSON and exit. Give -u too when classes use fixed_count."),
-    ),
-    opt(
-        "exit-code-on-error",
-        None,
-        "<int>",
-        Some("LOCUST_EXIT_CODE_ON_ERROR"),
-        Value,
-        Other,
-        Some("Exit code when the test recorded any failure or error. Default: 1."),
-    ),
-    opt(
-        "stop-timeout",
-        Some('s'),
-        "<number>",
-        Some("LOCUST_STOP_TIMEOUT"),
-        Value,
-        Other,
-        Some("How long users may take to finish their current task when the test stops (a time span like -t). Default: 0, stop them at once. In distributed runs only the master needs it."),
-    ),
-    opt(
-        "equal-weights",
-        None,
-        "",
-        None,
-        Flag,
-        Other,
-        Some("Give every task the same weight, ignoring the weights in the locustfile."),
-    ),
-    opt(
-        "profile",
-        None,
-        "PROFILE",
-        None,
-        Value,
-        Other,
-        Some("Label that groups test runs together."),
-    ),
-    opt(
-        "otel",
-        None,
-        "",
-        Some("LOCUST_ENABLE_OPENTELEMETRY"),
-        Flag,
-        Other,
-        Some("Instrument the test run with OpenTelemetry."),
-    ),
-];
 
 pub(crate) fn by_long(long: &str) -> Option<&'static OptSpec> {
     OPTIONS.iter().find(|o| o.long == long)
@@ -632,19 +250,22 @@ pub(crate) const META_LONGS: &[&str] = &["help", "version"];
 /// Resolves an argparse-style abbreviation (`--run` for `--run-time`).
 /// `Ok(None)`: matches nothing; `Err(candidates)`: ambiguous.
 pub(crate) fn resolve_long(name: &str) -> Result<Option<&'static str>, Vec<&'static str>> {
-    let all = || {
-        OPTIONS
-            .iter()
-            .map(|o| o.long)
-            .chain(META_LONGS.iter().copied())
-    };
-    if let Some(exact) = all().find(|l| *l == name) {
+    let exact = OPTIONS.iter().map(|o| o.long);
+    if let Some(exact) = exact.chain(META_LONGS.iter().copied()).find(|l| *l == name) {
         return Ok(Some(exact));
     }
     if name.is_empty() {
         return Ok(None);
     }
-    let matches: Vec<&'static str> = all().filter(|l| l.starts_with(name)).collect();
+    // rocust's own deprecated spellings match only in full, so that every
+    // abbreviation means what it means in Locust (`--cl` is --class-picker).
+    let matches: Vec<&'static str> = OPTIONS
+        .iter()
+        .filter(|o| o.in_locust())
+        .map(|o| o.long)
+        .chain(META_LONGS.iter().copied())
+        .filter(|l| l.starts_with(name))
+        .collect();
     match matches.len() {
         0 => Ok(None),
         1 => Ok(Some(matches[0])),
@@ -662,7 +283,7 @@ pub(crate) fn suggest_among(unknown: &str, extra: &[String]) -> Option<String> {
         "--version".into(),
         "-V".into(),
     ];
-    for spec in OPTIONS {
+    for spec in OPTIONS.iter().filter(|o| o.in_locust()) {
         names.push(format!("--{}", spec.long));
         if let Some(c) = spec.short {
             names.push(format!("-{c}"));
@@ -734,8 +355,43 @@ mod tests {
                 if a.env.is_some() {
                     assert_ne!(a.env, b.env, "{} and {}", a.long, b.long);
                 }
+                if let (Some((x, _)), Some((y, _))) = (a.dest, b.dest) {
+                    assert_ne!(x, y, "{} and {}", a.long, b.long);
+                }
             }
         }
+    }
+
+    #[test]
+    fn aliases_name_a_real_option_and_warn() {
+        for spec in OPTIONS {
+            if let Kind::Alias { of } = spec.kind {
+                let target = by_long(of).unwrap_or_else(|| panic!("--{}: no --{of}", spec.long));
+                assert!(
+                    !matches!(target.kind, Kind::Alias { .. }),
+                    "--{}",
+                    spec.long
+                );
+                assert!(spec.deprecation().is_some());
+                assert!(spec.help.is_none() && spec.env.is_none(), "--{}", spec.long);
+            }
+        }
+        assert_eq!(
+            by_long("clients").unwrap().deprecation().as_deref(),
+            Some("-c/--clients is deprecated: use -u/--users")
+        );
+        assert_eq!(by_long("no-web").unwrap().arity(), Arity::Flag);
+        assert_eq!(by_long("hatch-rate").unwrap().arity(), Arity::One);
+    }
+
+    #[test]
+    fn deprecated_spellings_match_only_in_full() {
+        assert_eq!(resolve_long("no-web"), Ok(Some("no-web")));
+        assert_eq!(resolve_long("clients"), Ok(Some("clients")));
+        assert_eq!(resolve_long("cl"), Ok(Some("class-picker")));
+        assert_eq!(resolve_long("no"), Ok(None));
+        assert_eq!(resolve_long("hatch"), Ok(None));
+        assert_eq!(resolve_long("sla"), Ok(Some("slave")));
     }
 
     #[test]

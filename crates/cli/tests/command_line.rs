@@ -473,7 +473,6 @@ fn bad_values_give_one_line_errors() {
         (&["--csv-full-history"], "'--csv-full-history' requires '--csv'."),
         (&["--config-users", "{\"a\": 1}"], "argument --config-users: every user config must have a user_class_name"),
         (&["--legacy-ui"], "argument --legacy-ui: --legacy-ui is not supported any more; remove it"),
-        (&["--slave"], "argument --slave: --slave is now called --worker"),
         (&["--expect-slaves"], "argument --expect-slaves: --expect-slaves is now called --expect-workers"),
         (&["--web-auth", "a:b"], "argument --web-auth: --web-auth is gone; use --web-login instead"),
     ];

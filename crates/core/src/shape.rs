@@ -57,6 +57,12 @@ impl ShapeContext {
 /// Locust's `LoadTestShape`: `tick()` is called about once a second; `None` ends the test.
 pub trait LoadTestShape: Send {
     fn tick(&mut self, ctx: &ShapeContext) -> Option<ShapeTick>;
+
+    /// Locust's `use_common_options`: the shape reads `-u`, `-r` and `-t`
+    /// itself, so giving them is not warned about.
+    fn use_common_options(&self) -> bool {
+        false
+    }
 }
 
 impl<F> LoadTestShape for F

@@ -126,9 +126,14 @@ fn log_failure(reply: Option<Reply>) {
 /// Locust's `LoadTestShape` of the locustfile: each tick asks Python.
 struct PythonShape {
     shared: Arc<Shared>,
+    use_common_options: bool,
 }
 
 impl LoadTestShape for PythonShape {
+    fn use_common_options(&self) -> bool {
+        self.use_common_options
+    }
+
     fn tick(&mut self, ctx: &ShapeContext) -> Option<ShapeTick> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -159,6 +164,8 @@ pub struct PythonSource {
     pub shared: Arc<Shared>,
     pub classes: Vec<UserClassInfo>,
     pub has_shape: bool,
+    /// The shape class's `use_common_options`.
+    pub shape_use_common_options: bool,
     pub http_threads: usize,
 }
 
@@ -175,6 +182,7 @@ impl UserSource for PythonSource {
         self.has_shape.then(|| {
             Box::new(PythonShape {
                 shared: self.shared.clone(),
+                use_common_options: self.shape_use_common_options,
             }) as Box<dyn LoadTestShape>
         })
     }

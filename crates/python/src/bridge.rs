@@ -50,6 +50,18 @@ pub struct Bridge {
     closed: AtomicBool,
 }
 
+/// Runs a blocking wait; on a worker of a multi-threaded runtime (the control
+/// runtime) the worker's other tasks move to another thread meanwhile, so the
+/// run-time limit and signals are not held up by a slow Python listener.
+fn wait_blocking<T>(wait: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(wait)
+        }
+        _ => wait(),
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -112,7 +124,7 @@ impl Bridge {
         let (tx, rx) = mpsc::channel();
         lock(&self.waiting).insert(token, Waiter::Blocking(tx));
         self.send(make(token));
-        rx.recv().ok()
+        wait_blocking(|| rx.recv().ok())
     }
 
     /// Like `call`, for async callers; the receiver fails when Python is gone.

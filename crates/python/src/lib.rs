@@ -175,13 +175,14 @@ impl Engine {
     /// Starts the run on the control thread: `classes` as
     /// `UserGroupController.user_classes_info()` gives them. Returns at once;
     /// the end arrives as an ("exit", code) command.
-    #[pyo3(signature = (options, classes, has_shape, http_threads = 1))]
+    #[pyo3(signature = (options, classes, has_shape, http_threads = 1, shape_use_common_options = false))]
     fn run(
         &self,
         options: &ParsedOptions,
         classes: &Bound<'_, PyList>,
         has_shape: bool,
         http_threads: usize,
+        shape_use_common_options: bool,
     ) -> PyResult<()> {
         let classes = classes
             .iter()
@@ -191,6 +192,7 @@ impl Engine {
             shared: self.shared.clone(),
             classes,
             has_shape,
+            shape_use_common_options,
             http_threads,
         };
         let options = options.options.clone();
@@ -467,6 +469,7 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RawResponse>()?;
     m.add_class::<ParsedOptions>()?;
     m.add_function(wrap_pyfunction!(options::parse_args, m)?)?;
+    m.add_function(wrap_pyfunction!(options::locustfile_option, m)?)?;
     m.add("LOCUST_VERSION", rocust::LOCUST_VERSION)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())

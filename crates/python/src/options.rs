@@ -92,6 +92,34 @@ fn custom_option(d: &Bound<'_, PyAny>) -> PyResult<CustomOption> {
     })
 }
 
+/// This process's working directory, home directory and environment, where
+/// the config files and `LOCUST_*` variables are looked up.
+fn process_context() -> (PathBuf, Option<PathBuf>, impl Fn(&str) -> Option<String>) {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from);
+    (cwd, home, |name: &str| std::env::var(name).ok())
+}
+
+/// `-f/--locustfile` from `argv` (program name first), `LOCUST_LOCUSTFILE`
+/// and the config files, before the locustfile is imported: options the
+/// locustfile will declare are tolerated (Locust's
+/// `parse_locustfile_option`). Prints a usage error (an unreadable config
+/// file) itself and returns the exit code then.
+#[pyfunction]
+pub fn locustfile_option(py: Python<'_>, argv: Vec<String>) -> PyResult<Py<PyAny>> {
+    let (cwd, home, env) = process_context();
+    let args = argv.get(1..).unwrap_or_default();
+    match rocust_cli::locustfile_option(args, &env, &cwd, home.as_deref()) {
+        Ok(locustfile) => Ok(locustfile.into_pyobject(py)?.into_any().unbind()),
+        Err(e) => {
+            e.print();
+            Ok(e.exit_code.into_pyobject(py)?.into_any().unbind())
+        }
+    }
+}
+
 /// Parses `argv` (program name first) with this process's environment and
 /// config files. `custom` lists the locustfile's own options as
 /// `describe_custom_options` gives them. Prints help, version or the usage
@@ -103,11 +131,7 @@ pub fn parse_args(
     argv: Vec<String>,
     custom: Option<&Bound<'_, PyList>>,
 ) -> PyResult<Py<PyAny>> {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from);
-    let env = |name: &str| std::env::var(name).ok();
+    let (cwd, home, env) = process_context();
     let custom: Vec<CustomOption> = match custom {
         Some(list) => list
             .iter()

@@ -105,16 +105,9 @@ pub fn run(
     run_options(&options, &mut source)
 }
 
-/// Refuses options of later issues; sets up logging. `Err` is the exit code.
+/// Sets up logging, logs the deprecation warnings and refuses options of
+/// later issues. `Err` is the exit code.
 fn prepare(options: &Options) -> Result<(), i32> {
-    let unavailable = options.unavailable_options();
-    if !unavailable.is_empty() {
-        eprintln!(
-            "rocust: error: {} not available yet in this version of rocust (use --headless)",
-            describe_unavailable(&unavailable)
-        );
-        return Err(2);
-    }
     if !options.skip_log_setup {
         let level = match logging::parse_level(options.loglevel.as_str()) {
             Ok(level) => level,
@@ -128,11 +121,46 @@ fn prepare(options: &Options) -> Result<(), i32> {
             return Err(1);
         }
     }
+    // Before the refusal below, which names today's spelling (`--slave` is --worker).
+    for warning in &options.warnings {
+        log::warn!("{warning}");
+    }
+    let unavailable = options.unavailable_options();
+    if !unavailable.is_empty() {
+        eprintln!(
+            "rocust: error: {} not available yet in this version of rocust (use --headless)",
+            describe_unavailable(&unavailable)
+        );
+        return Err(2);
+    }
     log::info!(
         "Starting rocust {} (Locust {LOCUST_VERSION} compatible)",
         env!("CARGO_PKG_VERSION")
     );
     Ok(())
+}
+
+/// Locust's warnings when a shape comes with `-u`, `-r` or `-t` (given
+/// and not 0) that it does not read: the shape runs until tick() returns
+/// None whatever they say.
+fn warn_about_common_options(options: &Options, shape: Option<&dyn LoadTestShape>) {
+    if shape.is_none_or(|s| s.use_common_options()) {
+        return;
+    }
+    let given = [
+        ("--users", options.users.is_some_and(|u| u > 0)),
+        ("--spawn-rate", options.spawn_rate.is_some_and(|r| r != 0.0)),
+        ("--run-time", options.run_time.is_some_and(|t| t > 0)),
+    ];
+    let ignored: Vec<&str> = given.iter().filter(|g| g.1).map(|g| g.0).collect();
+    if ignored.is_empty() {
+        return;
+    }
+    log::warn!("--run-time, --users or --spawn-rate have no impact on LoadShapes unless the shape class explicitly reads them. See: docs.locust.io/en/stable/custom-load-shape.html#use-common-options");
+    log::warn!(
+        "The following option(s) will be ignored: {}",
+        ignored.join(", ")
+    );
 }
 
 /// Locust's `main()` after the command line is parsed: list or pick the user
@@ -174,6 +202,7 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
         }
     }
     raise_open_file_limit();
+    warn_about_common_options(options, shape.as_deref());
 
     if options.show_task_ratio {
         println!("\n Task ratio per User class");
@@ -190,7 +219,12 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
     }
 
     let env = Environment::new(options.host.clone());
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    // Two threads: a listener that blocks (Python's run on the main thread while
+    // the control side waits, as Locust fires events synchronously) holds one,
+    // and the timers and signals go on on the other, as Locust's greenlets do.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("rocust-control")
         .enable_all()
         .build()
     {
@@ -235,6 +269,9 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
     }
     let code = runtime.block_on(headless::run(options, env, runner, reports));
     backend.shutdown();
+    // A task may still wait for a listener that never returns: do not wait
+    // for it, the run is over.
+    runtime.shutdown_background();
     code
 }
 

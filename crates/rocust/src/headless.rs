@@ -1,6 +1,7 @@
 //! A headless run from start to shutdown, in the order Locust's `main` does it:
-//! start, periodic tables and CSV, run-time limit, signals, then shutdown with
-//! the final tables and every report written whatever ended the run.
+//! start, periodic tables and CSV, run-time limit, keyboard control, signals,
+//! then shutdown with the final tables and every report written whatever
+//! ended the run.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,13 @@ use rocust_cli::Options;
 use rocust_core::env::Environment;
 use rocust_core::runner::LocalRunner;
 
+use crate::keyboard::KeyboardControl;
 use crate::reports::Reports;
+
+/// How often `-n/--num-request` compares the merged request count with its
+/// limit: a check on the control thread, nothing per request. Requests that
+/// complete in between (or are in flight) take the total past the limit.
+const REQUEST_LIMIT_CHECK: Duration = Duration::from_millis(100);
 
 /// Why the run is ending.
 enum End {
@@ -26,15 +33,34 @@ pub async fn run(
     reports: Reports,
 ) -> i32 {
     let reports = Arc::new(reports);
-    let background = spawn_periodic_work(options, &env, &runner, &reports);
+    let mut background = spawn_periodic_work(options, &env, &runner, &reports);
 
+    let mut keyboard = None;
     // A test stopped before it starts (no host) never spawns users.
     if env.stop_test_reason().is_none() {
         start_automatic_run(options, &runner);
+        // Locust listens to keys once its automatic start returns, which for
+        // a shape is when the shape has ended: keys do nothing in shape runs.
+        if !runner.has_shape() {
+            keyboard = KeyboardControl::start(&runner);
+        }
+        if let Some(limit) = options.num_requests {
+            background.push(spawn_request_limit(limit, &env, &runner));
+        }
     }
     let end = wait_for_end(&env, &runner).await;
+    if runner.has_shape() && matches!(end, End::Quit) {
+        // Locust's main greenlet, which waited for the shape, goes on here.
+        log::info!("Shape test completed, shutting down");
+        if let Some(run_time) = options.run_time.filter(|&t| t > 0) {
+            log::info!("Run time limit set to {run_time} seconds");
+        }
+    }
     if let End::Terminated = end {
         log::info!("Got SIGTERM signal");
+    }
+    if let Some(keyboard) = keyboard {
+        keyboard.stop();
     }
     let code = shutdown(options, &env, &runner, &reports).await;
     for task in background {
@@ -43,26 +69,56 @@ pub async fn run(
     code
 }
 
-/// Locust's `start_automatic_run`: headless defaults, the shape or `-u`/`-r`, and the `-t` timer.
+/// Locust's `start_automatic_run`: a shape, or `-u`/`-r` with headless
+/// defaults and the `-t` timer.
 fn start_automatic_run(options: &Options, runner: &Arc<LocalRunner>) {
     if runner.has_shape() {
+        // -u, -r and -t do not apply: the shape runs until tick() returns None
+        // (Locust only arms the -t timer after the shape has ended).
         runner.start_shape();
-    } else {
-        let users = options.users.unwrap_or(1);
-        let spawn_rate = options.spawn_rate.unwrap_or(1.0);
-        runner.start(users, spawn_rate, None);
+        return;
     }
-    if let Some(run_time) = options.run_time.filter(|&t| t > 0) {
-        log::info!("Run time limit set to {run_time} seconds");
-        let runner = runner.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(run_time)).await;
-            log::info!("--run-time limit reached, shutting down");
-            runner.quit().await;
-        });
-    } else if !runner.has_shape() {
-        log::info!("No run time limit set, use CTRL+C to interrupt");
+    // Locust spawns `runner.start` and arms the timer at once, so the time
+    // counts from here even while test_start listeners run.
+    let deadline = options
+        .run_time_limit()
+        .map(|limit| tokio::time::Instant::now() + limit);
+    runner.start(options.start_users(), options.start_spawn_rate(), None);
+    match (deadline, options.run_time) {
+        (Some(deadline), Some(run_time)) => {
+            log::info!("Run time limit set to {run_time} seconds");
+            let runner = runner.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep_until(deadline).await;
+                log::info!("--run-time limit reached, shutting down");
+                runner.quit().await;
+            });
+        }
+        _ => log::info!("No run time limit set, use CTRL+C to interrupt"),
     }
+}
+
+/// `-n/--num-request` (older Locust versions): quits once the merged stats
+/// count `limit` requests.
+fn spawn_request_limit(
+    limit: u64,
+    env: &Arc<Environment>,
+    runner: &Arc<LocalRunner>,
+) -> tokio::task::JoinHandle<()> {
+    let env = env.clone();
+    let runner = runner.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(REQUEST_LIMIT_CHECK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if env.stats.with_request_stats(|stats| stats.num_requests()) >= limit {
+                log::info!("-n/--num-request limit of {limit} requests reached, shutting down");
+                runner.quit().await;
+                return;
+            }
+        }
+    })
 }
 
 async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End {

@@ -28,6 +28,7 @@
 
 pub mod app;
 mod headless;
+mod keyboard;
 mod logging;
 mod reports;
 

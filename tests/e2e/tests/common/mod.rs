@@ -194,9 +194,14 @@ pub struct Running {
     stderr_reader: JoinHandle<()>,
 }
 
-pub fn spawn(mut cmd: Command) -> Running {
+pub fn spawn(cmd: Command) -> Running {
+    spawn_with_stdin(cmd, Stdio::null())
+}
+
+/// [`spawn`] with this stdin (a terminal, for keyboard control).
+pub fn spawn_with_stdin(mut cmd: Command, stdin: Stdio) -> Running {
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

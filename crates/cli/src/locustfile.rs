@@ -1,0 +1,172 @@
+//! `-f/--locustfile` on its own, before the locustfile is imported: the full
+//! parse needs the locustfile's custom options, so Locust first parses the
+//! locustfile option alone (its `parse_locustfile_option`), ignoring what it
+//! does not know. rocust does the same with the full parser's precedence
+//! (command line > `LOCUST_LOCUSTFILE` > `--config` > `pyproject.toml` >
+//! `locust.conf` > `~/.locust.conf` > `locustfile.py`), so both parses agree.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::command_line::CommandLine;
+use crate::custom::is_value;
+use crate::error::CliError;
+use crate::options::Options;
+use crate::resolve::{Found, Keys, Resolver};
+use crate::spec::{self, Arity};
+
+/// The two options the early parse needs from the command line.
+const WANTED: [&str; 2] = ["locustfile", "config"];
+
+/// Finds `-f/--locustfile` and `--config` on a command line that may hold
+/// options nobody knows yet; unknown words are skipped. Spellings are the
+/// full parser's (`-fx`, `-f=x`, `--locustfile=x`, unambiguous prefixes),
+/// and the values of other built-in options are stepped over, so that
+/// `-H -f` is not read as a locustfile option.
+fn scan(args: &[String]) -> CommandLine {
+    let mut given: HashMap<&'static str, Option<Vec<String>>> = HashMap::new();
+    let mut found = |long: &'static str, value: String| {
+        if WANTED.contains(&long) {
+            given.insert(long, Some(vec![value]));
+        }
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        i += 1;
+        if arg == "--" {
+            break;
+        }
+        if let Some(body) = arg.strip_prefix("--") {
+            let (name, explicit) = match body.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_string())),
+                None => (body, None),
+            };
+            let Some(spec) = spec::resolve_long(name)
+                .ok()
+                .flatten()
+                .and_then(spec::by_long)
+            else {
+                continue;
+            };
+            match (spec.arity(), explicit) {
+                (Arity::Flag, _) => {}
+                (_, Some(value)) => found(spec.long, value),
+                (Arity::One, None) => {
+                    if let Some(value) = args.get(i) {
+                        found(spec.long, value.clone());
+                        i += 1;
+                    }
+                }
+                (Arity::Many, None) => {
+                    while args.get(i).is_some_and(|a| is_value(a)) {
+                        i += 1;
+                    }
+                }
+            }
+            continue;
+        }
+        if !arg.starts_with('-') || is_value(arg) {
+            continue;
+        }
+        // a cluster of short options: flags, then at most one that takes a value
+        for (at, c) in arg.char_indices().skip(1) {
+            let Some(spec) = spec::by_short(c) else {
+                break;
+            };
+            let rest = &arg[at + c.len_utf8()..];
+            match spec.arity() {
+                Arity::Flag => continue,
+                Arity::One if !rest.is_empty() => {
+                    found(
+                        spec.long,
+                        rest.strip_prefix('=').unwrap_or(rest).to_string(),
+                    );
+                }
+                Arity::One => {
+                    if let Some(value) = args.get(i) {
+                        found(spec.long, value.clone());
+                        i += 1;
+                    }
+                }
+                Arity::Many => {
+                    if rest.is_empty() {
+                        while args.get(i).is_some_and(|a| is_value(a)) {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+            break;
+        }
+    }
+    CommandLine {
+        given,
+        user_classes: None,
+    }
+}
+
+/// `-f/--locustfile` as the full parse will see it, from `args` (without
+/// the program name), the environment and the config files, tolerating
+/// options a locustfile has yet to declare (on the command line and as
+/// config file keys). Unreadable config files are errors, as in the full
+/// parse.
+pub fn locustfile_option(
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    home: Option<&Path>,
+) -> Result<String, CliError> {
+    let resolver = Resolver::new(scan(args), env, cwd, home, &[], Keys::Tolerant)?;
+    let spec = spec::by_long("locustfile").expect("--locustfile is in the table");
+    Ok(match resolver.find(spec)? {
+        Some((Found::One(value), _, _)) => value,
+        _ => Options::default().locustfile,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanned(args: &[&str]) -> Option<String> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        scan(&args)
+            .given
+            .get("locustfile")
+            .cloned()
+            .flatten()
+            .and_then(|v| v.last().cloned())
+    }
+
+    #[test]
+    fn spellings() {
+        assert_eq!(scanned(&["-f", "a.py"]).as_deref(), Some("a.py"));
+        assert_eq!(scanned(&["-fa.py"]).as_deref(), Some("a.py"));
+        assert_eq!(scanned(&["-f=a.py"]).as_deref(), Some("a.py"));
+        assert_eq!(scanned(&["--locustfile", "a.py"]).as_deref(), Some("a.py"));
+        assert_eq!(scanned(&["--locustfile=a.py"]).as_deref(), Some("a.py"));
+        assert_eq!(scanned(&["--locustf", "a.py"]).as_deref(), Some("a.py"));
+        assert_eq!(scanned(&["-lf", "a.py"]).as_deref(), Some("a.py"));
+        assert_eq!(
+            scanned(&["-f", "a.py", "-f", "b.py"]).as_deref(),
+            Some("b.py")
+        );
+    }
+
+    #[test]
+    fn values_of_other_options_and_unknown_words_are_stepped_over() {
+        assert_eq!(scanned(&["-H", "-f", "x"]), None);
+        assert_eq!(scanned(&["--host", "-f"]), None);
+        assert_eq!(
+            scanned(&["-T", "a", "b", "-f", "c.py"]).as_deref(),
+            Some("c.py")
+        );
+        assert_eq!(
+            scanned(&["--my-opt", "9", "-f", "c.py", "--other"]).as_deref(),
+            Some("c.py")
+        );
+        assert_eq!(scanned(&["--", "-f", "c.py"]), None);
+        assert_eq!(scanned(&["User", "-u", "5"]), None);
+    }
+}

@@ -4,7 +4,6 @@ the loop that serves the engine (see ``_run`` for the order of things)."""
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import logging
 import os
@@ -48,6 +47,9 @@ def run_session(args: List[str]) -> int:
         for name, value in vars(custom_values).items():
             setattr(options, name, value)
     options.locustfile = parsed.locustfile
+    from ._locust.stats import validate_stats_configuration
+
+    validate_stats_configuration()
 
     if not getattr(options, "skip_log_setup", False):
         setup_logging(str(getattr(options, "loglevel", "INFO")), getattr(options, "logfile", None))
@@ -61,44 +63,9 @@ def run_session(args: List[str]) -> int:
 
 def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:
     """Imports each locustfile like Locust does; collects User and shape classes."""
-    import importlib.machinery
-    import importlib.util
+    from ._locust.util.load_locustfile import load_locustfiles as load
 
-    from ._locust.shape import LoadTestShape
-    from ._locust.user.users import User
-
-    sys.path.insert(0, os.getcwd())
-    user_classes: Dict[str, Type[Any]] = {}
-    shapes: List[Any] = []
-    for path in paths:
-        directory, filename = os.path.split(path)
-        if directory not in sys.path:
-            sys.path.insert(0, directory)
-        module_name = os.path.splitext(filename)[0]
-        if module_name == "locust":
-            module_name = "locustfile"
-        loader = importlib.machinery.SourceFileLoader(module_name, path)
-        spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
-        if spec is None:
-            sys.stderr.write(f"Unable to get module spec for {module_name} in {path}")
-            sys.exit(1)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module.__name__] = module
-        try:
-            loader.exec_module(module)
-        except Exception as e:  # a broken locustfile: show where, exit 1
-            _exit_on_import_error(path, e)
-        for name, value in vars(module).items():
-            if inspect.isclass(value) and issubclass(value, User) and value.abstract is False:
-                user_classes[name] = value
-            elif (
-                inspect.isclass(value)
-                and issubclass(value, LoadTestShape)
-                and not getattr(value, "abstract", True)
-                and not any(type(s) is value for s in shapes)
-            ):
-                shapes.append(value())
-    return user_classes, shapes
+    return load(paths, on_import_error=_exit_on_import_error)
 
 
 def setup_logging(loglevel: str, logfile: Optional[str]) -> None:
@@ -248,6 +215,9 @@ class Session:
         # Python handler would raise KeyboardInterrupt in whichever greenlet runs. Set
         # before the engine starts, which then installs its own handler over this.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        from ._locust._stats_output import configure_engine
+
+        configure_engine(self.engine)  # what the locustfiles set in locust.stats
         self.engine.run(self.parsed, infos, self.shape is not None, _http_threads())
         try:
             code = self.exit_code.get()
@@ -410,6 +380,7 @@ class EngineStats:
 
         data = json.loads(self._engine.stats_json() or "{}")
         stats = RequestStats()
+        stats._engine_current_percentile = self._engine.current_response_time_percentile
 
         def fill(entry: StatsEntry, d: Dict[str, Any]) -> StatsEntry:
             for key, value in d.items():

@@ -59,6 +59,7 @@ from ..exception import StopTest as StopTest
 from ..user.users import NO_HOST_MESSAGE as NO_HOST_MESSAGE
 from ..user.users import User as User
 from ..user.users import make_client as make_client
+from ..util.deprecation import DeprecatedFastHttpLocustClass as FastHttpLocust  # noqa: F401 (renamed in 1.0)
 
 __all__ = [
     "ErrorResponse",

@@ -245,3 +245,7 @@ class HttpUser(User, RestMixin):
         if self.host is None:
             raise StopTest(NO_HOST_MESSAGE)
         self.client: Any = make_client("HttpUser", self)
+
+
+# Defined beside User, exported here as in Locust.
+from .pytest_user import PytestUser as PytestUser  # noqa: E402

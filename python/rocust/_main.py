@@ -9,7 +9,6 @@ on the main thread, and ``Pump`` carries everything between them.
 from __future__ import annotations
 
 import argparse
-import inspect
 import logging
 import os
 import signal
@@ -42,6 +41,9 @@ def run_session(args: List[str]) -> int:
     if isinstance(result, int):
         return result
     options, parsed = result
+    from ._locust.stats import validate_stats_configuration
+
+    validate_stats_configuration()
 
     if not getattr(options, "skip_log_setup", False):
         setup_logging(str(getattr(options, "loglevel", "INFO")), getattr(options, "logfile", None))
@@ -54,45 +56,11 @@ def run_session(args: List[str]) -> int:
 
 
 def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:
-    """Imports each locustfile like Locust does; collects User and shape classes."""
-    import importlib.machinery
-    import importlib.util
+    """Imports each locustfile like Locust does; collects User and shape classes. A
+    locustfile that does not import: its traceback and exit 1."""
+    from ._locust.util.load_locustfile import load_locustfiles as load
 
-    from ._locust.shape import LoadTestShape
-    from ._locust.user.users import User
-
-    sys.path.insert(0, os.getcwd())
-    user_classes: Dict[str, Type[Any]] = {}
-    shapes: List[Any] = []
-    for path in paths:
-        directory, filename = os.path.split(path)
-        if directory not in sys.path:
-            sys.path.insert(0, directory)
-        module_name = os.path.splitext(filename)[0]
-        if module_name == "locust":
-            module_name = "locustfile"
-        loader = importlib.machinery.SourceFileLoader(module_name, path)
-        spec = importlib.util.spec_from_file_location(module_name, path, loader=loader)
-        if spec is None:
-            sys.stderr.write(f"Unable to get module spec for {module_name} in {path}")
-            sys.exit(1)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module.__name__] = module
-        try:
-            loader.exec_module(module)
-        except Exception as e:  # a broken locustfile: show where, exit 1
-            _exit_on_import_error(path, e)
-        for name, value in vars(module).items():
-            if inspect.isclass(value) and issubclass(value, User) and value.abstract is False:
-                user_classes[name] = value
-            elif (
-                inspect.isclass(value)
-                and issubclass(value, LoadTestShape)
-                and not getattr(value, "abstract", True)
-                and not any(type(s) is value for s in shapes)
-            ):
-                shapes.append(value())
-    return user_classes, shapes
+    return load(paths, on_import_error=_exit_on_import_error)
 
 
 class LocustfileRun:
@@ -156,6 +124,9 @@ class LocustfileRun:
         # Python handler would raise KeyboardInterrupt in whichever greenlet runs. Set
         # before the engine starts, which then installs its own handler over this.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        from ._locust._stats_output import configure_engine
+
+        configure_engine(self.engine)  # what the locustfiles set in locust.stats
         self.engine.run(
             self.parsed,
             infos,

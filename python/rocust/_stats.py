@@ -20,6 +20,7 @@ class EngineStats:
 
         data = json.loads(self._engine.stats_json() or "{}")
         stats = RequestStats()
+        stats._engine_current_percentile = self._engine.current_response_time_percentile
 
         def fill(entry: StatsEntry, d: Dict[str, Any]) -> StatsEntry:
             for key, value in d.items():

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use rocust::report::ReportSettings;
 use rocust::UserSource;
 use rocust_core::env::Environment;
 use rocust_core::exec::{BoxFuture, SpawnError, UserBackend};
@@ -167,6 +168,8 @@ pub struct PythonSource {
     /// The shape class's `use_common_options`.
     pub shape_use_common_options: bool,
     pub http_threads: usize,
+    /// What the locustfile set in `locust.stats` (percentiles, intervals).
+    pub report: ReportSettings,
 }
 
 impl UserSource for PythonSource {
@@ -176,6 +179,10 @@ impl UserSource for PythonSource {
 
     fn host_required(&self) -> bool {
         false
+    }
+
+    fn report_settings(&self) -> ReportSettings {
+        self.report.clone()
     }
 
     fn take_shape(&mut self) -> Option<Box<dyn LoadTestShape>> {

@@ -24,6 +24,7 @@ use std::time::Duration;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
+use rocust::report::{interval, Percentiles, ReportSettings};
 use rocust_core::shape::ShapeTick;
 use rocust_core::stats::StatsRecorder;
 use rocust_core::user::{TaskInfo, UserClassInfo};
@@ -93,6 +94,8 @@ struct Engine {
     waiters: HashMap<u64, Py<PyAny>>,
     /// Records requests Python reports itself (catch_response, listeners).
     recorder: Option<StatsRecorder>,
+    /// Set by `set_report_settings` before `run`.
+    report: ReportSettings,
 }
 
 fn info_from_dict(d: &Bound<'_, PyAny>) -> PyResult<UserClassInfo> {
@@ -148,6 +151,7 @@ impl Engine {
             next_id: 1,
             waiters: HashMap::new(),
             recorder: None,
+            report: ReportSettings::default(),
         })
     }
 
@@ -163,6 +167,32 @@ impl Engine {
         })?;
         let _ = self.shared.http.set(http);
         let _ = self.shared.env.set(env);
+        Ok(())
+    }
+
+    /// The `locust.stats` settings as the imported locustfiles left them
+    /// (PERCENTILES_TO_REPORT, CONSOLE_/CSV_/HISTORY_STATS_INTERVAL_SEC in
+    /// seconds, STATS_NAME_WIDTH if a locustfile set it); call before `run`.
+    #[pyo3(signature = (percentiles, console_interval, csv_interval, history_interval, name_width = None))]
+    fn set_report_settings(
+        &mut self,
+        percentiles: Vec<f64>,
+        console_interval: f64,
+        csv_interval: f64,
+        history_interval: f64,
+        name_width: Option<usize>,
+    ) -> PyResult<()> {
+        let setting = |name: &str, seconds: f64| {
+            interval(&format!("stats.{name}"), seconds).map_err(PyValueError::new_err)
+        };
+        self.report = ReportSettings {
+            percentiles: Percentiles::new(percentiles)
+                .map_err(|e| PyValueError::new_err(format!("stats.PERCENTILES_TO_REPORT: {e}")))?,
+            console_interval: setting("CONSOLE_STATS_INTERVAL_SEC", console_interval)?,
+            csv_interval: setting("CSV_STATS_INTERVAL_SEC", csv_interval)?,
+            history_interval: setting("HISTORY_STATS_INTERVAL_SEC", history_interval)?,
+            name_width,
+        };
         Ok(())
     }
 
@@ -194,6 +224,7 @@ impl Engine {
             has_shape,
             shape_use_common_options,
             http_threads,
+            report: self.report.clone(),
         };
         let options = options.options.clone();
         let bridge = self.shared.bridge.clone();
@@ -444,6 +475,27 @@ impl Engine {
                 "errors": rs.serialize_errors(),
             })
             .to_string()
+        })
+    }
+
+    /// `StatsEntry.get_current_response_time_percentile` of the entry (name,
+    /// method), or of the total for ("Aggregated", ""): the percentile of about
+    /// the last 10 seconds, None while that window is not covered.
+    fn current_response_time_percentile(
+        &self,
+        name: &str,
+        method: &str,
+        percent: f64,
+    ) -> Option<i64> {
+        let env = self.shared.env.get()?;
+        let now = env.stats.now();
+        env.stats.with_request_stats(|rs| {
+            let entry = if name == rocust_core::stats::AGGREGATED && method.is_empty() {
+                Some(&rs.total)
+            } else {
+                rs.get(name, method)
+            };
+            entry?.get_current_response_time_percentile(percent, now)
         })
     }
 

@@ -3,7 +3,9 @@
 //! and the error report. Each function returns the lines to print.
 
 use rocust_core::stats::pyfmt::python_format_f;
-use rocust_core::stats::{RequestStats, StatsEntry, PERCENTILES_TO_REPORT};
+use rocust_core::stats::{RequestStats, StatsEntry};
+
+use crate::settings::Percentiles;
 
 /// Width of the type column (Locust's `STATS_TYPE_WIDTH`).
 const TYPE_WIDTH: usize = 8;
@@ -107,57 +109,67 @@ pub fn periodic_stats(rs: &RequestStats, width: usize) -> Vec<String> {
     out
 }
 
-/// Locust's `get_percentile_stats_summary`: entries without response times
-/// (and an empty total) have no row.
-pub fn percentile_stats_summary(rs: &RequestStats, width: usize) -> Vec<String> {
+/// Locust's `get_percentile_stats_summary` for the `percentiles` columns:
+/// entries without response times (and an empty total) have no row.
+pub fn percentile_stats_summary(
+    rs: &RequestStats,
+    width: usize,
+    percentiles: &Percentiles,
+) -> Vec<String> {
     let mut out = vec!["Response time percentiles (approximated)".to_owned()];
-    let mut header = format!(
-        "{:<tw$} {:<width$} {:>8}",
+    let mut titles: Vec<&str> = percentiles.iter().map(|(_, label)| label).collect();
+    titles.push("# reqs");
+    out.push(format!(
+        "{:<tw$} {:<width$} {}",
         "Type",
         "Name",
-        PERCENTILES_TO_REPORT[0].1,
+        columns(&titles),
         tw = TYPE_WIDTH
-    );
-    for (_, label) in &PERCENTILES_TO_REPORT[1..] {
-        header.push_str(&format!(" {label:>6}"));
-    }
-    header.push_str(&format!(" {:>6}", "# reqs"));
-    out.push(header);
+    ));
     let mut separator = format!(
         "{}|{}|{}|",
         "-".repeat(TYPE_WIDTH),
         "-".repeat(width),
         "-".repeat(8)
     );
-    for _ in 0..PERCENTILES_TO_REPORT.len() {
+    for _ in 0..percentiles.len() {
         separator.push_str("------|");
     }
     separator.pop();
     out.push(separator.clone());
     for e in rs.entries().filter(|e| !e.response_times.is_empty()) {
-        out.push(percentile_row(e, width));
+        out.push(percentile_row(e, width, percentiles));
     }
     out.push(separator);
     if !rs.total.response_times.is_empty() {
-        out.push(percentile_row(&rs.total, width));
+        out.push(percentile_row(&rs.total, width, percentiles));
     }
     out
 }
 
+/// Locust's percentile columns: the first 8 wide, the others 6 wide, one space
+/// apart (and a space after the first even when no other follows).
+fn columns<T: std::fmt::Display>(values: &[T]) -> String {
+    let mut out = format!("{:>8} ", values[0]);
+    let rest: Vec<String> = values[1..].iter().map(|v| format!("{v:>6}")).collect();
+    out.push_str(&rest.join(" "));
+    out
+}
+
 /// Locust's `StatsEntry.percentile`.
-fn percentile_row(e: &StatsEntry, width: usize) -> String {
-    let mut row = format!(
-        "{:<tw$} {:<width$} {:>8}",
+fn percentile_row(e: &StatsEntry, width: usize, percentiles: &Percentiles) -> String {
+    let mut values: Vec<i64> = percentiles
+        .iter()
+        .map(|(p, _)| e.get_response_time_percentile(p))
+        .collect();
+    values.push(e.num_requests as i64);
+    format!(
+        "{:<tw$} {:<width$} {}",
         e.method,
         e.name,
-        e.get_response_time_percentile(PERCENTILES_TO_REPORT[0].0),
+        columns(&values),
         tw = TYPE_WIDTH
-    );
-    for (p, _) in &PERCENTILES_TO_REPORT[1..] {
-        row.push_str(&format!(" {:>6}", e.get_response_time_percentile(*p)));
-    }
-    row.push_str(&format!(" {:>6}", e.num_requests));
-    row
+    )
 }
 
 /// Locust's `get_error_report_summary` (it ends with an empty line). Locust
@@ -181,10 +193,10 @@ pub fn error_report_summary(rs: &RequestStats, width: usize) -> Vec<String> {
 /// is given): the stats table with whole-run rates, the percentile table and,
 /// when there are errors, the error report, each followed by an empty line.
 /// Exceptions are not printed at shutdown (they were logged when raised).
-pub fn final_summary(rs: &RequestStats, width: usize) -> Vec<String> {
+pub fn final_summary(rs: &RequestStats, width: usize, percentiles: &Percentiles) -> Vec<String> {
     let mut out = stats_summary(rs, false, width);
     out.push(String::new());
-    out.extend(percentile_stats_summary(rs, width));
+    out.extend(percentile_stats_summary(rs, width, percentiles));
     out.push(String::new());
     if !rs.errors().is_empty() {
         out.extend(error_report_summary(rs, width));
@@ -208,13 +220,13 @@ mod tests {
     fn final_summary_is_the_three_tables() {
         let mut rs = RequestStats::new(100.0, true);
         rs.log_request("GET", "/", Some(12.0), 5, 101.0);
-        let out = final_summary(&rs, 80);
+        let out = final_summary(&rs, 80, &Percentiles::default());
         assert_eq!(out.len(), 5 + 1 + 6 + 1);
         assert_eq!(out[6], "Response time percentiles (approximated)");
         assert_eq!(out.last().map(String::as_str), Some(""));
         assert!(!out.iter().any(|l| l == "Error report"));
         rs.log_error("GET", "/", "CatchResponseError('nope')", 101.0);
-        let out = final_summary(&rs, 80);
+        let out = final_summary(&rs, 80, &Percentiles::default());
         let i = out.iter().position(|l| l == "Error report").unwrap();
         assert_eq!(out[i + 3].trim_end(), "1                  GET /: nope");
         assert_eq!(out.last().map(String::as_str), Some(""));

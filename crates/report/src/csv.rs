@@ -3,9 +3,9 @@
 //! `str()` of each value.
 
 use rocust_core::stats::pyfmt::{format_utc_timestamp, python_float_repr, python_format_f};
-use rocust_core::stats::{
-    ExceptionEntry, Number, RequestStats, StatsEntry, StatsError, PERCENTILES_TO_REPORT,
-};
+use rocust_core::stats::{ExceptionEntry, Number, RequestStats, StatsEntry, StatsError};
+
+use crate::settings::Percentiles;
 
 /// One CSV field, written as Python's `str()` would write the value.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,14 +85,12 @@ pub fn csv_row(fields: &[CsvField]) -> String {
     out
 }
 
-fn percentile_labels() -> impl Iterator<Item = CsvField> {
-    PERCENTILES_TO_REPORT
-        .iter()
-        .map(|(_, l)| CsvField::from(*l))
+fn percentile_labels(percentiles: &Percentiles) -> impl Iterator<Item = CsvField> + '_ {
+    percentiles.iter().map(|(_, l)| CsvField::from(l))
 }
 
 /// Header of `PREFIX_stats.csv` (and the web UI's requests CSV).
-pub fn requests_csv_header() -> String {
+pub fn requests_csv_header(percentiles: &Percentiles) -> String {
     let mut h: Vec<CsvField> = [
         "Type",
         "Name",
@@ -109,7 +107,7 @@ pub fn requests_csv_header() -> String {
     .into_iter()
     .map(CsvField::from)
     .collect();
-    h.extend(percentile_labels());
+    h.extend(percentile_labels(percentiles));
     csv_row(&h)
 }
 
@@ -131,7 +129,7 @@ pub fn exceptions_csv_header() -> String {
     csv_row(&["Count", "Message", "Traceback", "Nodes"].map(CsvField::from))
 }
 
-pub fn stats_history_csv_header() -> String {
+pub fn stats_history_csv_header(percentiles: &Percentiles) -> String {
     let mut h: Vec<CsvField> = [
         "Timestamp",
         "User Count",
@@ -143,7 +141,7 @@ pub fn stats_history_csv_header() -> String {
     .into_iter()
     .map(CsvField::from)
     .collect();
-    h.extend(percentile_labels());
+    h.extend(percentile_labels(percentiles));
     h.extend(
         [
             "Total Request Count",
@@ -161,18 +159,22 @@ pub fn stats_history_csv_header() -> String {
 
 /// Locust's `_percentile_fields`: "N/A" for an entry without requests; with
 /// `current_at`, the windowed percentiles as of that time.
-fn percentile_fields(e: &StatsEntry, current_at: Option<f64>) -> Vec<CsvField> {
+fn percentile_fields(
+    e: &StatsEntry,
+    current_at: Option<f64>,
+    percentiles: &Percentiles,
+) -> Vec<CsvField> {
     if e.num_requests == 0 {
-        return PERCENTILES_TO_REPORT.iter().map(|_| "N/A".into()).collect();
+        return percentiles.iter().map(|_| "N/A".into()).collect();
     }
-    PERCENTILES_TO_REPORT
+    percentiles
         .iter()
         .map(|(p, _)| {
             let v = match current_at {
                 Some(now) if e.uses_response_times_cache() => {
-                    e.get_current_response_time_percentile(*p, now).unwrap_or(0)
+                    e.get_current_response_time_percentile(p, now).unwrap_or(0)
                 }
-                _ => e.get_response_time_percentile(*p),
+                _ => e.get_response_time_percentile(p),
             };
             CsvField::Int(v)
         })
@@ -180,7 +182,7 @@ fn percentile_fields(e: &StatsEntry, current_at: Option<f64>) -> Vec<CsvField> {
 }
 
 /// Data rows of `PREFIX_stats.csv`: sorted entries, then the Aggregated row.
-pub fn requests_csv_rows(rs: &RequestStats) -> String {
+pub fn requests_csv_rows(rs: &RequestStats, percentiles: &Percentiles) -> String {
     let mut out = String::new();
     for e in rs.entries().chain(std::iter::once(&rs.total)) {
         let mut row: Vec<CsvField> = vec![
@@ -196,15 +198,15 @@ pub fn requests_csv_rows(rs: &RequestStats) -> String {
             rs.total_rps(e).into(),
             rs.total_fail_per_sec(e).into(),
         ];
-        row.extend(percentile_fields(e, None));
+        row.extend(percentile_fields(e, None, percentiles));
         out.push_str(&csv_row(&row));
     }
     out
 }
 
 /// The whole `PREFIX_stats.csv` (also the web UI's `/stats/requests/csv`).
-pub fn requests_csv(rs: &RequestStats) -> String {
-    requests_csv_header() + &requests_csv_rows(rs)
+pub fn requests_csv(rs: &RequestStats, percentiles: &Percentiles) -> String {
+    requests_csv_header(percentiles) + &requests_csv_rows(rs, percentiles)
 }
 
 /// Data rows of `PREFIX_failures.csv`, sorted by error key like Locust.
@@ -257,6 +259,7 @@ pub fn stats_history_rows(
     user_count: u64,
     now: f64,
     full_history: bool,
+    percentiles: &Percentiles,
 ) -> String {
     let timestamp = now.trunc() as i64;
     let current_at = full_history.then_some(now);
@@ -275,7 +278,7 @@ pub fn stats_history_rows(
             python_format_f(rs.current_rps(e), 6).into(),
             python_format_f(rs.current_fail_per_sec(e), 6).into(),
         ];
-        row.extend(percentile_fields(e, current_at));
+        row.extend(percentile_fields(e, current_at, percentiles));
         row.extend([
             e.num_requests.into(),
             e.num_failures.into(),

@@ -10,10 +10,12 @@ use rocust_core::stats::{ExceptionEntry, RequestStats, Stats};
 use crate::csv::{
     exceptions_csv, failures_csv, requests_csv, stats_history_csv_header, stats_history_rows,
 };
+use crate::settings::Percentiles;
 
 pub struct CsvWriter {
     prefix: String,
     full_history: bool,
+    percentiles: Percentiles,
     history: File,
     last_history_second: Option<i64>,
 }
@@ -21,8 +23,9 @@ pub struct CsvWriter {
 impl CsvWriter {
     /// Creates `PREFIX_stats.csv`, `PREFIX_stats_history.csv`,
     /// `PREFIX_failures.csv` and `PREFIX_exceptions.csv` with their headers
-    /// (and PREFIX's directory if missing). `full_history` is `--csv-full-history`.
-    pub fn create(prefix: &str, full_history: bool) -> io::Result<Self> {
+    /// (and PREFIX's directory if missing). `full_history` is `--csv-full-history`;
+    /// `percentiles` are the percentile columns.
+    pub fn create(prefix: &str, full_history: bool, percentiles: Percentiles) -> io::Result<Self> {
         if let Some(dir) = Path::new(prefix).parent() {
             if !dir.as_os_str().is_empty() {
                 fs::create_dir_all(dir)?;
@@ -31,18 +34,19 @@ impl CsvWriter {
         let empty = RequestStats::new(0.0, false);
         fs::write(
             format!("{prefix}_stats.csv"),
-            crate::csv::requests_csv_header(),
+            crate::csv::requests_csv_header(&percentiles),
         )?;
         fs::write(format!("{prefix}_failures.csv"), failures_csv(&empty))?;
         fs::write(format!("{prefix}_exceptions.csv"), exceptions_csv(&[]))?;
         let mut history = File::create(format!("{prefix}_stats_history.csv"))?;
-        history.write_all(stats_history_csv_header().as_bytes())?;
+        history.write_all(stats_history_csv_header(&percentiles).as_bytes())?;
         let history = OpenOptions::new()
             .append(true)
             .open(format!("{prefix}_stats_history.csv"))?;
         Ok(Self {
             prefix: prefix.to_owned(),
             full_history,
+            percentiles,
             history,
             last_history_second: None,
         })
@@ -107,13 +111,13 @@ impl CsvWriter {
     }
 
     fn rewrite(&self, rs: &RequestStats, exceptions: &[ExceptionEntry]) -> io::Result<()> {
-        fs::write(self.stats_path(), requests_csv(rs))?;
+        fs::write(self.stats_path(), requests_csv(rs, &self.percentiles))?;
         fs::write(self.failures_path(), failures_csv(rs))?;
         fs::write(self.exceptions_path(), exceptions_csv(exceptions))
     }
 
     fn append_history(&mut self, rs: &RequestStats, user_count: u64, now: f64) -> io::Result<()> {
-        let rows = stats_history_rows(rs, user_count, now, self.full_history);
+        let rows = stats_history_rows(rs, user_count, now, self.full_history, &self.percentiles);
         self.history.write_all(rows.as_bytes())?;
         self.last_history_second = Some(now.trunc() as i64);
         Ok(())

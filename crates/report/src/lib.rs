@@ -8,6 +8,7 @@ pub mod console;
 pub mod csv;
 mod csv_writer;
 pub mod json;
+mod settings;
 
 pub use console::{
     error_report_summary, final_summary, percentile_stats_summary, periodic_stats,
@@ -15,3 +16,4 @@ pub use console::{
 };
 pub use csv_writer::CsvWriter;
 pub use json::{stats_json, write_json_file};
+pub use settings::{interval, readable_percentile, Percentiles, ReportSettings};

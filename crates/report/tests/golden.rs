@@ -13,6 +13,7 @@ use rocust_report::csv::{
 };
 use rocust_report::{
     error_report_summary, percentile_stats_summary, stats_json, stats_summary, CsvWriter,
+    Percentiles,
 };
 use serde_json::Value;
 
@@ -91,7 +92,7 @@ fn console_tables_match_locust() {
             golden(&format!("stats_total_w{w}.txt"))
         );
         assert_eq!(
-            lines(percentile_stats_summary(&r.rs, w)),
+            lines(percentile_stats_summary(&r.rs, w, &Percentiles::default())),
             golden(&format!("percentiles_w{w}.txt"))
         );
         assert_eq!(
@@ -104,16 +105,18 @@ fn console_tables_match_locust() {
 #[test]
 fn csv_files_match_locust() {
     let r = replay();
-    assert_eq!(requests_csv(&r.rs), golden("requests.csv"));
+    let p = Percentiles::default();
+    assert_eq!(requests_csv(&r.rs, &p), golden("requests.csv"));
     assert_eq!(failures_csv(&r.rs), golden("failures.csv"));
     assert_eq!(
         exceptions_csv(r.exceptions.rows()),
         golden("exceptions.csv")
     );
     let history =
-        stats_history_csv_header() + &stats_history_rows(&r.rs, r.user_count, r.now, false);
+        stats_history_csv_header(&p) + &stats_history_rows(&r.rs, r.user_count, r.now, false, &p);
     assert_eq!(history, golden("history.csv"));
-    let full = stats_history_csv_header() + &stats_history_rows(&r.rs, r.user_count, r.now, true);
+    let full =
+        stats_history_csv_header(&p) + &stats_history_rows(&r.rs, r.user_count, r.now, true, &p);
     assert_eq!(full, golden("history_full.csv"));
 }
 
@@ -165,7 +168,7 @@ fn csv_writer_writes_the_four_files() {
     let _ = std::fs::remove_dir_all(&dir);
     let prefix = dir.join("sub/run");
     let prefix = prefix.to_str().unwrap();
-    let mut w = CsvWriter::create(prefix, false).unwrap();
+    let mut w = CsvWriter::create(prefix, false, Percentiles::default()).unwrap();
     let empty = RequestStats::new(r.now - 20.0, true);
     w.write(&empty, &[], 0, r.now - 19.5).unwrap();
     w.write(&r.rs, r.exceptions.rows(), r.user_count, r.now)
@@ -189,4 +192,22 @@ fn csv_writer_writes_the_four_files() {
         golden("history.csv").split_once("\r\n").unwrap().1
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn percentiles_a_locustfile_chose_match_locust() {
+    // make_golden.py: PERCENTILES_TO_REPORT = [0.07, 0.5, 0.999, 1.0], then [].
+    let r = replay();
+    for (label, values) in [("custom", vec![0.07, 0.5, 0.999, 1.0]), ("none", vec![])] {
+        let p = Percentiles::new(values).unwrap();
+        assert_eq!(
+            lines(percentile_stats_summary(&r.rs, 40, &p)),
+            golden(&format!("percentiles_{label}_w40.txt")),
+            "{label}"
+        );
+        let csv = requests_csv(&r.rs, &p)
+            + &stats_history_csv_header(&p)
+            + &stats_history_rows(&r.rs, r.user_count, r.now, true, &p);
+        assert_eq!(csv, golden(&format!("csv_{label}.csv")), "{label}");
+    }
 }

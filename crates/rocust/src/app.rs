@@ -12,6 +12,7 @@ use rocust_core::runner::{LocalRunner, RunnerConfig};
 use rocust_core::shape::LoadTestShape;
 use rocust_core::user::ratio::{task_ratio, RatioNode};
 use rocust_core::user::{DynUserClass, TaskFilter, UserClassInfo};
+use rocust_report::ReportSettings;
 
 use crate::reports::Reports;
 use crate::{headless, logging, InitHook};
@@ -45,6 +46,11 @@ pub trait UserSource {
 
     /// Called once the runner exists, just before the `init` event fires.
     fn init(&mut self, env: &Arc<Environment>, runner: &Arc<LocalRunner>);
+
+    /// Percentiles and intervals of the reports (a locustfile may change them).
+    fn report_settings(&self) -> ReportSettings {
+        ReportSettings::default()
+    }
 }
 
 /// The Rust classes of a load test binary.
@@ -243,7 +249,7 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
         }
     };
     let runner = LocalRunner::new(env.clone(), backend.clone(), runner_config(options), shape);
-    let reports = match Reports::new(options) {
+    let reports = match Reports::new(options, source.report_settings()) {
         Ok(r) => r,
         Err(e) => {
             log::error!("{e}");

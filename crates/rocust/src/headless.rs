@@ -146,22 +146,33 @@ async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End 
     }
 }
 
-/// Stats printer, stats ticker with CSV rows, and history, as Locust's greenlets.
+/// Stats printer, stats ticker, history and CSV rows, as Locust's greenlets,
+/// at the intervals of the run's report settings.
 fn spawn_periodic_work(
     options: &Options,
     env: &Arc<Environment>,
     runner: &Arc<LocalRunner>,
     reports: &Arc<Reports>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    let settings = reports.settings();
     let mut tasks = Vec::new();
     if !options.only_summary && (options.print_stats || options.headless) {
         let env = env.clone();
         let reports = reports.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(2));
-            loop {
-                every.tick().await;
-                reports.print_current_stats(&env);
+        tasks.push(every(settings.console_interval, move || {
+            reports.print_current_stats(&env)
+        }));
+    }
+    let stats_env = env.clone();
+    tasks.push(every(Duration::from_secs(1), move || {
+        stats_env.stats.tick()
+    }));
+    {
+        let env = env.clone();
+        let runner = runner.clone();
+        tasks.push(every(settings.history_interval, move || {
+            if runner.state() != rocust_core::runner::RunnerState::Stopped {
+                env.stats.update_history(runner.user_count() as u64);
             }
         }));
     }
@@ -169,22 +180,23 @@ fn spawn_periodic_work(
         let env = env.clone();
         let runner = runner.clone();
         let reports = reports.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(1));
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut seconds = 0u64;
-            loop {
-                every.tick().await;
-                env.stats.tick();
-                if seconds % 5 == 0 && runner.state() != rocust_core::runner::RunnerState::Stopped {
-                    env.stats.update_history(runner.user_count() as u64);
-                }
-                reports.write_csv(&env, runner.user_count());
-                seconds += 1;
-            }
+        tasks.push(every(settings.csv_interval, move || {
+            reports.write_csv(&env, runner.user_count())
         }));
     }
     tasks
+}
+
+/// Runs `work` now and then every `period` (later when it runs late, never in a burst).
+fn every(period: Duration, mut work: impl FnMut() + Send + 'static) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            work();
+        }
+    })
 }
 
 /// Locust's `shutdown()`: quitting event, exit code, stop users, final tables

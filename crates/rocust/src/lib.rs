@@ -37,6 +37,7 @@ use std::sync::Arc;
 
 pub use rocust_core as core;
 pub use rocust_http as http;
+pub use rocust_report as report;
 
 pub use app::{run_options, UserSource, LOCUST_VERSION};
 

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use rocust_cli::Options;
 use rocust_core::env::Environment;
 use rocust_report::console;
-use rocust_report::CsvWriter;
+use rocust_report::{CsvWriter, ReportSettings};
 
 use crate::logging::STATS_LOGGER;
 
@@ -15,6 +15,7 @@ pub struct Reports {
     /// Width of the name column, from the terminal size as Locust does.
     width: usize,
     csv: Option<Mutex<CsvWriter>>,
+    settings: ReportSettings,
 }
 
 /// Columns of the terminal on stderr, if it is one.
@@ -40,18 +41,30 @@ fn print_lines(lines: &[String]) {
 }
 
 impl Reports {
-    pub fn new(options: &Options) -> Result<Self, String> {
+    pub fn new(options: &Options, settings: ReportSettings) -> Result<Self, String> {
         let csv = match &options.csv {
             Some(prefix) => Some(Mutex::new(
-                CsvWriter::create(prefix, options.csv_full_history)
-                    .map_err(|e| format!("Could not write CSV files with prefix {prefix}: {e}"))?,
+                CsvWriter::create(
+                    prefix,
+                    options.csv_full_history,
+                    settings.percentiles.clone(),
+                )
+                .map_err(|e| format!("Could not write CSV files with prefix {prefix}: {e}"))?,
             )),
             None => None,
         };
         Ok(Self {
-            width: console::stats_name_width(terminal_columns()),
+            width: settings
+                .name_width
+                .unwrap_or_else(|| console::stats_name_width(terminal_columns())),
             csv,
+            settings,
         })
+    }
+
+    /// The intervals and columns the run's reports follow.
+    pub fn settings(&self) -> &ReportSettings {
+        &self.settings
     }
 
     /// The table printed every 2 s while running (current rates).
@@ -86,9 +99,9 @@ impl Reports {
                 log::error!("Could not write {name}.json: {e}");
             }
         } else {
-            let lines = env
-                .stats
-                .with_request_stats(|rs| console::final_summary(rs, self.width));
+            let lines = env.stats.with_request_stats(|rs| {
+                console::final_summary(rs, self.width, &self.settings.percentiles)
+            });
             print_lines(&lines);
         }
         if let Some(csv) = &self.csv {

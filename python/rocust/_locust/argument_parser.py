@@ -1,4 +1,7 @@
-"""``locust.argument_parser``: the parser that ``init_command_line_parser`` listeners get.
+"""``locust.argument_parser``: the parser that ``init_command_line_parser`` listeners get,
+and Locust's helpers that find the locustfiles (``parse_locustfile_option``,
+``get_locustfiles_locally``, ``parse_locustfile_paths``) and check option values
+(``timespan``, ``positive_integer``, ``gt_zero``, ``json_user_config``).
 
 The command line itself is parsed by the Rust CLI. Custom options declared by a
 locustfile cannot be known in Rust, so the engine gives the listeners a
@@ -14,10 +17,38 @@ kept on the returned action.
 from __future__ import annotations
 
 import argparse
+import ast
+import atexit
+import json
+import math
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import sys
+import tempfile
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
+from urllib.parse import urlparse
 
-__all__ = ["LocustArgumentParser", "describe_custom_options"]
+from .util.directory import get_abspaths_in
+from .util.timespan import parse_timespan
+from .util.url import is_url
+
+__all__ = [
+    "DEFAULT_CONFIG_FILES",
+    "LocustArgumentParser",
+    "describe_custom_options",
+    "download_locustfile_from_url",
+    "get_locustfiles_locally",
+    "gt_zero",
+    "json_user_config",
+    "parse_locustfile_option",
+    "parse_locustfile_paths",
+    "parse_locustfiles_from_master",
+    "positive_integer",
+    "raise_argument_type_error",
+    "timespan",
+]
+
+#: Config files read in this order (later ones win), then ``--config``.
+DEFAULT_CONFIG_FILES = ("~/.locust.conf", "locust.conf", "pyproject.toml")
 
 #: Keywords argparse does not know, with their defaults.
 _EXTRA_KEYWORDS: Dict[str, Any] = {
@@ -108,3 +139,194 @@ def _metavar(action: argparse.Action) -> Optional[str]:
     if action.choices is not None:
         return "{" + ",".join(str(c) for c in action.choices) + "}"
     return None
+
+
+# -- finding the locustfiles -------------------------------------------------------
+
+
+def parse_locustfile_option(args: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """The options needed before any locustfile is imported: ``locustfile`` (from
+    ``-f``, the environment or a config file, as the full command line would give
+    it), ``help``/``version`` (which print and exit here, as in Locust) and the
+    worker's ``worker``, ``master``, ``master_host`` and ``master_port``."""
+    from .._run import locustfile_option
+
+    argv = list(sys.argv[1:] if args is None else args)
+    parser = LocustArgumentParser(add_help=False)
+    parser.add_argument("-f", "--locustfile", default="locustfile.py")
+    parser.add_argument("--config")
+    parser.add_argument("-h", "--help", action="store_true", default=False)
+    parser.add_argument("--version", "-V", action="store_true", default=False)
+    parser.add_argument("--worker", action="store_true", env_var="LOCUST_MODE_WORKER")
+    parser.add_argument("--master", action="store_true", env_var="LOCUST_MODE_MASTER")
+    parser.add_argument("--master-host", default="127.0.0.1", env_var="LOCUST_MASTER_NODE_HOST")
+    parser.add_argument("--master-port", type=int, default=5557, env_var="LOCUST_MASTER_NODE_PORT")
+    options, _unknown = parser.parse_known_args(argv)
+    if options.help or options.version:
+        from .. import _engine
+
+        code = _engine.parse_args(["rocust", *argv])
+        sys.exit(code if isinstance(code, int) else 0)
+    options.locustfile = locustfile_option(["rocust", *argv])
+    return options
+
+
+def get_locustfiles_locally(options: argparse.Namespace) -> List[str]:
+    """The paths ``options.locustfile`` names: comma-separated files, directories or
+    URLs (``-`` means "from the master", for a worker)."""
+    if options.locustfile == "-":
+        return retrieve_locustfiles_from_master(options)
+    return parse_locustfile_paths([f.strip() for f in options.locustfile.split(",")])
+
+
+def parse_locustfile_paths(paths: List[str]) -> List[str]:
+    """Absolute paths of the locustfiles: a ``.py`` file as is, a directory as every
+    ``.py`` file under it (names starting with "_" left out), a URL downloaded to a
+    temporary file (removed at exit). Exits 1 with Locust's message for anything else."""
+    return [parsed for path in paths for parsed in _parse_locustfile_path(path)]
+
+
+def _parse_locustfile_path(path: str) -> List[str]:
+    if is_url(path):
+        return [download_locustfile_from_url(path)]
+    if os.path.isdir(path):
+        found = get_abspaths_in(path, extension=".py")
+        if not found:
+            sys.stderr.write(f"Could not find any locustfiles in directory '{path}'")
+            sys.exit(1)
+        return found
+    if os.path.exists(path) and path.endswith(".py"):
+        return [os.path.abspath(path)]
+    sys.stderr.write(
+        f"Could not find '{path}'. Ensure your locustfile ends with '.py' or is a directory with locustfiles. "
+        "See --help for available options.\n"
+    )
+    sys.exit(1)
+
+
+def download_locustfile_from_url(url: str) -> str:
+    """Saves the Python file at ``url`` in the temporary directory (under its own
+    name) and returns the path; exits 1 when it cannot be fetched or is not Python."""
+    import requests
+
+    try:
+        response = requests.get(url)
+    except requests.exceptions.RequestException as e:
+        sys.stderr.write(f"Failed to get locustfile from: {url}. Exception: {e}")
+        sys.exit(1)
+    try:
+        ast.parse(response.text)
+    except SyntaxError:
+        sys.stderr.write(
+            f"Failed to get locustfile from: {url}. Response was not valid python code: '{response.text[:100]}'"
+        )
+        sys.exit(1)
+    path = os.path.join(tempfile.gettempdir(), urlparse(url).path.split("/")[-1])
+    with open(path, "w") as locustfile:
+        locustfile.write(response.text)
+    atexit.register(exit_handler, path)
+    return path
+
+
+def exit_handler(filename: str) -> None:
+    """Removes a downloaded locustfile (another process may have done it already)."""
+    try:
+        os.remove(filename)
+    except (FileNotFoundError, PermissionError):
+        pass
+
+
+def parse_locustfiles_from_master(locustfile_sources: List[Any]) -> List[str]:
+    """A master's locustfiles as a worker gets them: ``{"filename", "contents"}``
+    entries are written to the temporary directory, other entries are paths."""
+    paths: List[str] = []
+    for source in locustfile_sources:
+        if "contents" in source:
+            path = os.path.join(tempfile.gettempdir(), source["filename"])
+            with open(path, "w", encoding="utf-8") as locustfile:
+                locustfile.write(source["contents"])
+            paths.append(path)
+        else:
+            paths.append(source)
+    return paths
+
+
+def retrieve_locustfiles_from_master(options: argparse.Namespace) -> List[str]:
+    """``-f -``: only a worker may ask its master for the locustfiles."""
+    if not options.worker:
+        sys.stderr.write(
+            "locustfile was set to '-' (meaning to download from master) but --worker was not specified.\n"
+        )
+        sys.exit(1)
+    sys.stderr.write("rocust: error: --worker is not available yet in this version of rocust (use --headless)\n")
+    sys.exit(2)
+
+
+# -- option types --------------------------------------------------------------------
+
+A = TypeVar("A", int, float)
+
+
+def raise_argument_type_error(err_msg: str) -> Type[argparse.Action]:
+    """An argparse action that refuses the option with ``err_msg`` (for options that
+    were removed and should say what replaced them)."""
+
+    class ErrorRaisingAction(argparse.Action):
+        def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Optional[str] = None) -> None:
+            raise argparse.ArgumentError(self, err_msg)
+
+    return ErrorRaisingAction
+
+
+def timespan(time_str: str) -> int:
+    """An option type for durations like ``1h30m``: seconds."""
+    try:
+        return parse_timespan(time_str)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def positive_integer(string: str) -> int:
+    try:
+        value = int(string)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: '{string}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"Invalid --expect-workers argument ({value}), must be a positive number")
+    return value
+
+
+def gt_zero(t: Callable[[str], A]) -> Callable[[str], A]:
+    """An option type: ``t`` of the value, finite and above 0."""
+
+    def checker(value: str) -> A:
+        v = t(value)
+        if not math.isfinite(v):
+            raise argparse.ArgumentTypeError("must be a finite number")
+        if v <= 0:
+            raise argparse.ArgumentTypeError("must be > 0")
+        return v
+
+    return checker
+
+
+def json_user_config(string: str) -> List[Dict[str, Any]]:
+    """``--config-users``: a JSON object or list of objects (inline or a .json file
+    name), each naming its ``user_class_name``."""
+    try:
+        if string.endswith(".json"):
+            with open(string) as file:
+                config = json.load(file)
+        else:
+            config = json.loads(string)
+    except json.decoder.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(
+            f"The --config-users argument must be a valid JSON string or file: {e}"
+        ) from None
+    except FileNotFoundError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    configs = config if isinstance(config, list) else [config]
+    for entry in configs:
+        if "user_class_name" not in entry:
+            raise argparse.ArgumentTypeError("The user config must specify a user_class_name")
+    return configs

@@ -1,6 +1,6 @@
 """Regenerates the golden files of rocust-report's tests from real Locust.
 
-Run with the Locust 2.47.0 venv:  /work/venv-locust/bin/python make_golden.py
+Run with the Locust 2.47.0 venv:  .venv-locust/bin/python make_golden.py
 It replays a fixed scenario (written to scenario.jsonl, which the Rust tests
 replay too) through Locust's own RequestStats with a patched time.time, and
 saves what Locust's console, CSV and JSON code produce for it.
@@ -124,6 +124,22 @@ def main():
             w._stats_history_data_rows(cw, NOW)
             save("history_full.csv" if full else "history.csv", buf.getvalue())
             w.close_files()
+
+        # Percentiles a locustfile chose (PERCENTILES_TO_REPORT = [...]), none at all included.
+        for label, percentiles in (("custom", [0.07, 0.5, 0.999, 1.0]), ("none", [])):
+            S.PERCENTILES_TO_REPORT = percentiles
+            S.STATS_NAME_WIDTH = 40
+            save(f"percentiles_{label}_w40.txt", "\n".join(S.get_percentile_stats_summary(stats)) + "\n")
+            S.STATS_NAME_WIDTH = 80
+            w = S.StatsCSVFileWriter(env, percentiles, os.path.join(tmp, label), full_history=True)
+            buf = io.StringIO()
+            cw = csv.writer(buf)
+            w.requests_csv(cw)
+            cw.writerow(w.stats_history_csv_columns)
+            w._stats_history_data_rows(cw, NOW)
+            save(f"csv_{label}.csv", buf.getvalue())
+            w.close_files()
+        S.PERCENTILES_TO_REPORT = [0.50, 0.66, 0.75, 0.80, 0.90, 0.95, 0.98, 0.99, 0.999, 0.9999, 1.0]
 
         S.update_stats_history(runner, "t")
         h = stats.history[-1]

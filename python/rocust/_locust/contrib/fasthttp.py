@@ -67,6 +67,7 @@ from ..exception import ResponseError as ResponseError
 from ..exception import StopTest as StopTest
 from ..user.users import NO_HOST_MESSAGE as NO_HOST_MESSAGE
 from ..user.users import User as User
+from ..util.deprecation import DeprecatedFastHttpLocustClass as FastHttpLocust  # noqa: F401 (renamed in 1.0)
 
 __all__ = [
     "ErrorResponse",

@@ -224,3 +224,7 @@ class HttpUser(User, RestMixin):
         )
         """The user's HTTP session; it keeps cookies between requests."""
         self.client.trust_env = False
+
+
+# Defined beside User, exported here as in Locust.
+from .pytest_user import PytestUser as PytestUser  # noqa: E402

@@ -187,6 +187,8 @@ def _locust_site_packages() -> str:
 
 LOADER = """
 import json, sys
+from gevent import monkey
+monkey.patch_all()  # as under rocust -f: first thing, before ssl is imported
 sys.path.append(sys.argv[2])
 from rocust import _import_hook
 _import_hook.install()  # as under rocust -f: the file imports locust

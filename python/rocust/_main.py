@@ -19,7 +19,7 @@ from . import _engine, _import_hook
 from ._backend import UserGroupController
 from ._options import parse_options
 from ._pump import Pump
-from ._run import _exit_on_import_error, locustfile_option, locustfile_paths
+from ._run import _exit_on_import_error, locustfile_option
 from ._runner import EngineDriver, EngineRunner, RunnerCommands
 from ._stats import EngineStats
 from ._transport import transport_factory
@@ -34,7 +34,9 @@ def run_session(args: List[str]) -> int:
     engine = _engine.Engine()
     # Before the locustfiles: a session built at import time is this engine's too.
     set_transport_factory(transport_factory(engine))
-    paths = locustfile_paths(locustfile_option(args))
+    from ._locust.argument_parser import parse_locustfile_paths
+
+    paths = parse_locustfile_paths([p.strip() for p in locustfile_option(args).split(",")])
     user_classes, shapes = load_locustfiles(paths)
 
     result = parse_options(args)
@@ -48,10 +50,7 @@ def run_session(args: List[str]) -> int:
     if not getattr(options, "skip_log_setup", False):
         setup_logging(str(getattr(options, "loglevel", "INFO")), getattr(options, "logfile", None))
 
-    if len(shapes) > 1:
-        names = ", ".join(type(s).__name__ for s in shapes)
-        sys.stderr.write(f"Only one LoadTestShape class is allowed per locustfile (found {names}).\n")
-        return 1
+    # Like Locust, the first shape class found is the test's shape.
     return LocustfileRun(engine, options, parsed, paths, user_classes, shapes[0] if shapes else None).run()
 
 

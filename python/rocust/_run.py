@@ -1,12 +1,7 @@
-"""``rocust -f locustfile.py [Locust options]``: a locustfile run on the Rust engine.
+"""The ``rocust`` console script: ``rocust -f locustfile.py [Locust options]``.
 
-Order of events, as in Locust's ``main()``: gevent's monkey patching, the ``locust``
-import hook, the locustfiles, ``init_command_line_parser`` listeners, the command line
-(parsed in Rust; the locustfile's custom options by argparse), the Environment and
-runner facade. Then the engine runs the test: the runner, timers, console tables and
-reports live on a Rust control thread; user greenlets stay here on the main thread.
-Everything the engine has for Python (finished requests, runner commands) arrives
-through one file descriptor that the hub watches; see ``Pump``.
+Help and version come before any import; then gevent's monkey patching, and the run
+itself (``_main``, in the order of Locust's ``main()``).
 """
 
 from __future__ import annotations
@@ -47,35 +42,6 @@ def locustfile_option(args: List[str]) -> str:
     if isinstance(option, int):
         sys.exit(option)
     return option
-
-
-def locustfile_paths(option: str) -> List[str]:
-    """Locust's rules: comma-separated entries; a directory means every ``.py`` file in
-    it (recursively, skipping names starting with "_"); a file must end with ``.py``."""
-    paths: List[str] = []
-    for entry in (p.strip() for p in option.split(",")):
-        if os.path.isdir(entry):
-            found = sorted(
-                os.path.abspath(os.path.join(root, name))
-                for root, _dirs, names in os.walk(entry)
-                for name in names
-                if name.endswith(".py") and not name.startswith("_")
-            )
-            if not found:
-                sys.stderr.write(f"Could not find any locustfiles in directory '{entry}'")
-                sys.exit(1)
-            paths.extend(found)
-        elif entry.endswith(".py") and os.path.exists(entry):
-            paths.append(os.path.abspath(entry))
-        elif entry == "locustfile" and os.path.exists("locustfile.py"):
-            paths.append(os.path.abspath("locustfile.py"))
-        else:
-            sys.stderr.write(
-                f"Could not find '{entry}'. Ensure your locustfile ends with '.py' or is a directory with "
-                "locustfiles. See --help for available options.\n"
-            )
-            sys.exit(1)
-    return paths
 
 
 def _exit_on_import_error(path: str, error: BaseException) -> None:

@@ -1,6 +1,6 @@
 """What the runner does around user code, compared with Locust 2.47: users whose
 constructor raises, listeners that raise (``init`` is fatal, others make exit code 2),
-a shape whose ``tick()`` raises, and the runner state listeners see
+a shape whose ``tick()`` raises, two shape classes, and the runner state listeners see
 (``target_user_count`` in ``test_start``, ``spawning_complete`` after the constructors).
 
 Each locustfile in ``runner_drop_in/`` runs under both tools at once (see
@@ -25,6 +25,7 @@ RUNS: Dict[str, Tuple[str, ...]] = {
     "listener_fails": ("-f", str(HERE / "lf_listener_fails.py"), "--headless", "-u", "2", "-r", "10", "-t", "2"),
     "runner_state": ("-f", str(HERE / "lf_runner_state.py"), "--headless", "-u", "3", "-r", "100", "-t", "3"),
     "shape_fails": ("-f", str(HERE / "lf_shape_fails.py"), "--headless"),
+    "two_shapes": ("-f", str(HERE / "lf_two_shapes.py"), "--headless"),
 }
 
 
@@ -104,3 +105,12 @@ def test_a_shape_whose_tick_raises_ends_the_test_with_exit_code_2(runs: RunPool)
         assert "Unhandled exception in greenlet" in result.stderr, context
         assert "ValueError: tick fails" in result.stderr, context
         assert result.seconds < 15, context
+
+
+def test_of_two_shape_classes_the_first_one_runs(runs: RunPool) -> None:
+    rocust, locust = both(runs, "two_shapes")
+    context = rocust.context() + "\n" + locust.context()
+    for result in (rocust, locust):
+        assert result.exit_code == 0, context
+        assert "Shape test updating to 1 users" in result.stderr, context
+        assert "Shape test updating to 3 users" not in result.stderr, context

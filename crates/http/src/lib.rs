@@ -25,17 +25,22 @@ mod connect;
 mod decode;
 mod failure;
 mod h1;
+mod hop;
 mod outgoing;
 mod response;
 mod session;
+mod stream;
 mod target;
 mod tls;
+mod tls_verify;
 mod transport;
 mod wire;
 
-pub use builder::{Caught, Recorded, RequestBuilder, Unrecorded};
-pub use response::{CatchResponse, Redirect, Response};
+pub use builder::{Caught, Recorded, RequestBuilder, Streamed, Unrecorded, UnrecordedStreamed};
+pub use response::{CatchResponse, Redirect, Response, StreamedResponse};
 pub use session::{HttpSession, InvalidHeader};
+pub use stream::{BodyError, BodyStream};
+pub use tls::{CaSource, ClientCert, Tls, TlsSettings, TlsVersion};
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

@@ -1,5 +1,6 @@
-//! TLS: verification on by default (a self-signed certificate fails),
-//! verify off accepts it; HTTP/2 through ALPN when the server offers it.
+//! TLS: verification on by default (a self-signed certificate fails, named
+//! as OpenSSL names it), verify off accepts it; HTTP/2 through ALPN when the
+//! server offers it.
 
 mod common;
 
@@ -75,7 +76,7 @@ async fn verify_on_rejects_a_self_signed_certificate() {
     assert_eq!(r.status(), 0);
     assert_eq!(
         r.error(),
-        Some("SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate'))")
+        Some("SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate'))")
     );
     let e = rec.single();
     assert_eq!(e.name, "/secure");

@@ -130,14 +130,23 @@ class EngineTransport:
         body: Optional[bytes],
         timeout: Optional[float],
         allow_redirects: bool,
-        verify: Optional[bool],
+        tls: Any,
         record_name: Optional[str],
         fail_rule: int,
+        stream: bool = False,
     ) -> Any:
         waiter: Waiter[Any] = Waiter()
         self._engine.send(
-            self._session, waiter, method, url, headers, body, timeout, allow_redirects, record_name, fail_rule
-        )
+            self._session, waiter, method, url, headers, body, timeout, allow_redirects, record_name, fail_rule,
+            None if tls is None else tls.handle(_engine.Tls), stream,
+        )  # fmt: skip
+        return waiter.get()
+
+    def read_body(
+        self, stream: Any, want: int, limit: int, per_chunk: bool, decode: bool
+    ) -> Tuple[bytes, Optional[str]]:
+        waiter: Waiter[Tuple[bytes, Optional[str]]] = Waiter()
+        self._engine.read_body(stream, waiter, want, limit, per_chunk, decode)
         return waiter.get()
 
     def cookies(self) -> List[Tuple[str, str, str, str]]:
@@ -232,7 +241,10 @@ class Session:
         def fast_client(user: Any) -> Any:
             insecure = getattr(user, "insecure", True)
             transport = EngineTransport(engine, engine.session(type(user).__name__, not insecure, user.host))
-            return FastHttpSession(environment, base_url=user.host, user=user, transport=transport, insecure=insecure)
+            return FastHttpSession(
+                environment, base_url=user.host, user=user, transport=transport, insecure=insecure,
+                ssl_context_factory=getattr(user, "ssl_context_factory", None),
+            )  # fmt: skip
 
         set_client_factory("HttpUser", http_client)
         set_client_factory("FastHttpUser", fast_client)

@@ -79,6 +79,10 @@ class JSONDecodeError(InvalidJSONError, _json.JSONDecodeError):
         self.request = None
 
 
+class StreamConsumedError(RequestException, TypeError):
+    """The content of a streamed response was already handed out."""
+
+
 class CookieConflictError(RuntimeError):
     """Several cookies have the asked name."""
 
@@ -225,6 +229,7 @@ present_as(
     InvalidHeader,
     InvalidJSONError,
     JSONDecodeError,
+    StreamConsumedError,
     CookieConflictError,
     _EngineError,
     _WrappedConnectionError,

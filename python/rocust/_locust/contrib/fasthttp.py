@@ -40,6 +40,8 @@ from .._http.response import _UNSET as _UNSET
 from .._http.rest import RestMixin as RestMixin
 from .._http.session import SessionBase
 from .._http.session import warn_once as warn_once
+from .._http.stream import StreamedBody
+from .._http.tls import fast_tls
 from .._http.structures import Headers as Headers
 from .._http.structures import _merge as _merge
 from .._http.transport import RawResponse as RawResponse
@@ -132,8 +134,10 @@ class FastHttpSession(SessionBase):
         self.default_headers = _merge([("User-Agent", USER_AGENT)], headers or {})
         self._plain_headers = _merge(self.default_headers, {"Accept-Encoding": "gzip, deflate, br"})
         self.cookiejar = RequestsCookieJar(transport)
-        if client_pool is not None or ssl_context_factory is not None:
-            warn_once("client_pool", "rocust: FastHttpUser client_pool/ssl_context_factory are ignored")
+        if client_pool is not None:
+            warn_once("client_pool", "rocust: FastHttpUser client_pool is ignored")
+        # The TLS setting of every request, decided now as geventhttpclient does.
+        self._tls = fast_tls(insecure, ssl_context_factory)
         if kwargs.get("proxy_host"):
             warn_once("proxy", "rocust: FastHttpUser proxy_host/proxy_port are not supported and are ignored")
         self.base_url: str | None = base_url
@@ -268,11 +272,12 @@ class FastHttpSession(SessionBase):
         if not catch_response and not stream and wire == rtype and request_listeners_allow_delegation(event):
             record = name
         raw = self.transport.send(
-            wire, wire_url, headers, body, self.network_timeout, allow_redirects, not self.insecure, record, 1
+            wire, wire_url, headers, body, self.network_timeout, allow_redirects, self._tls, record, 1, stream
         )
         info = (rtype, name, built_url, payload, stream, wire, headers)
         if raw.recorded:
             return FastResponse(raw, info)
+        body_stream = None if raw.stream is None else StreamedBody(self.transport, raw.stream)
         if self.user:
             context = {**self.user.context(), **context}
         meta: dict[str, Any] = {
@@ -280,6 +285,7 @@ class FastHttpSession(SessionBase):
             "start_time": raw.start_time, "url": built_url, "response_length": 0,
         }  # fmt: skip
         resp = ErrorResponse(raw, info) if raw.error is not None else FastResponse(raw, info)
+        resp._body = body_stream
         meta["response"] = resp
         if raw.error is not None:
             resp.error = engine_error(raw.error, resp)
@@ -298,6 +304,7 @@ class FastHttpSession(SessionBase):
             # The event gets the plain response, the with-block its wrapper (as in Locust).
             wrapper = ResponseContextManager(raw, info, event, meta, True)
             wrapper.error = resp.error
+            wrapper._body = body_stream
             return wrapper
         meta["exception"] = resp.error
         event.fire(**meta)

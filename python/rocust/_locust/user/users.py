@@ -245,3 +245,6 @@ class HttpUser(User, RestMixin):
         if self.host is None:
             raise StopTest(NO_HOST_MESSAGE)
         self.client: Any = make_client("HttpUser", self)
+        # As Locust: HttpUser's client ignores REQUESTS_CA_BUNDLE and other
+        # environment settings (an HttpSession made by user code reads them).
+        self.client.trust_env = False

@@ -138,7 +138,7 @@ class EngineTransport:
         waiter: Waiter[Any] = Waiter()
         self._engine.send(
             self._session, waiter, method, url, headers, body, timeout, allow_redirects, record_name, fail_rule,
-            None if tls is None else tls.handle(_engine.Tls), stream,
+            None if tls is None else tls._handle or tls.handle(_engine.Tls), stream,
         )  # fmt: skip
         return waiter.get()
 

@@ -397,7 +397,7 @@ class HttpSession(SessionBase):
             record = name
         raw = self.transport.send(wire, url, headers, body, timeout, allow_redirects, tls, record, 0, stream)
         resp = ResponseContextManager(raw, (rtype, name, url, body, header_length, wire), event, catch_response)
-        if raw.stream is not None:
+        if stream and raw.stream is not None:
             resp._body = StreamedBody(self.transport, raw.stream)
         if hooks:
             for hook in hooks:

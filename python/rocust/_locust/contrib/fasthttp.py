@@ -277,7 +277,7 @@ class FastHttpSession(SessionBase):
         info = (rtype, name, built_url, payload, stream, wire, headers)
         if raw.recorded:
             return FastResponse(raw, info)
-        body_stream = None if raw.stream is None else StreamedBody(self.transport, raw.stream)
+        body_stream = StreamedBody(self.transport, raw.stream) if stream and raw.stream is not None else None
         if self.user:
             context = {**self.user.context(), **context}
         meta: dict[str, Any] = {
@@ -285,7 +285,8 @@ class FastHttpSession(SessionBase):
             "start_time": raw.start_time, "url": built_url, "response_length": 0,
         }  # fmt: skip
         resp = ErrorResponse(raw, info) if raw.error is not None else FastResponse(raw, info)
-        resp._body = body_stream
+        if body_stream is not None:
+            resp._body = body_stream
         meta["response"] = resp
         if raw.error is not None:
             resp.error = engine_error(raw.error, resp)
@@ -304,7 +305,8 @@ class FastHttpSession(SessionBase):
             # The event gets the plain response, the with-block its wrapper (as in Locust).
             wrapper = ResponseContextManager(raw, info, event, meta, True)
             wrapper.error = resp.error
-            wrapper._body = body_stream
+            if body_stream is not None:
+                wrapper._body = body_stream
             return wrapper
         meta["exception"] = resp.error
         event.fire(**meta)

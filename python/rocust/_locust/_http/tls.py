@@ -17,6 +17,7 @@ logged once (cipher lists, CRL checks).
 
 from __future__ import annotations
 
+import functools
 import os
 import ssl
 from collections.abc import Iterator
@@ -45,16 +46,19 @@ def requests_tls(verify: Any, cert: Any, https: bool) -> TlsConfig | None:
     bundle path that does not exist when the request is https."""
     cert_file = key_file = None
     if cert:
-        if isinstance(cert, str):
-            cert_file = cert
+        if isinstance(cert, (str, os.PathLike)):
+            cert_file = os.fspath(cert)
         else:
-            cert_file, key_file = cert[0], cert[1]
+            cert_file = os.fspath(cert[0]) if cert[0] else None
+            key_file = os.fspath(cert[1]) if cert[1] else None
         if cert_file and not os.path.exists(cert_file):
             raise OSError(f"Could not find the TLS certificate file, invalid path: {cert_file}")
         if key_file and not os.path.exists(key_file):
             raise OSError(f"Could not find the TLS key file, invalid path: {key_file}")
     if not verify:
         return TlsConfig.of(verify=False, cert_file=cert_file, key_file=key_file)
+    if isinstance(verify, os.PathLike):
+        verify = os.fspath(verify)
     if isinstance(verify, str):
         if https and not os.path.exists(verify):
             raise OSError(f"Could not find a suitable TLS CA certificate bundle, invalid path: {verify}")
@@ -69,6 +73,7 @@ def requests_tls(verify: Any, cert: Any, https: bool) -> TlsConfig | None:
 # --- FastHttpSession (geventhttpclient) ------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
 def _default_ca_certs() -> str | None:
     """geventhttpclient's CA bundle: OpenSSL's default file, else certifi's."""
     paths = ssl.get_default_verify_paths()
@@ -251,11 +256,12 @@ def fast_tls(insecure: bool, ssl_context_factory: Callable[..., Any] | None) -> 
     is called with the default CA bundle as ``cafile`` (without, and the bundle loaded
     afterwards, if it takes no such argument); then the hostname is checked, and the
     certificate required, unless ``insecure``."""
+    ca_certs = _default_ca_certs()
     if ssl_context_factory is None:
+        # What geventhttpclient's default factories make, without making them.
         if insecure:
             return TlsConfig.of(verify=False)
-        ssl_context_factory = ssl.create_default_context
-    ca_certs = _default_ca_certs()
+        return TlsConfig.of(ca_files=(ca_certs,)) if ca_certs else TlsConfig.of()
     with _watching_loads() as loads:
         try:
             ctx = ssl_context_factory(cafile=ca_certs)

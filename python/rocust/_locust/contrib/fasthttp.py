@@ -136,8 +136,10 @@ class FastHttpSession(SessionBase):
         self.cookiejar = RequestsCookieJar(transport)
         if client_pool is not None:
             warn_once("client_pool", "rocust: FastHttpUser client_pool is ignored")
-        # The TLS setting of every request, decided now as geventhttpclient does.
-        self._tls = fast_tls(insecure, ssl_context_factory)
+        # The TLS setting of every request, decided as geventhttpclient does; a factory
+        # is called by the first request (geventhttpclient's pool calls it then too).
+        self._tls = fast_tls(insecure, None) if ssl_context_factory is None else None
+        self._tls_factory = None if ssl_context_factory is None else (insecure, ssl_context_factory)
         if kwargs.get("proxy_host"):
             warn_once("proxy", "rocust: FastHttpUser proxy_host/proxy_port are not supported and are ignored")
         self.base_url: str | None = base_url
@@ -271,6 +273,8 @@ class FastHttpSession(SessionBase):
         record = None
         if not catch_response and not stream and wire == rtype and request_listeners_allow_delegation(event):
             record = name
+        if self._tls_factory is not None:
+            self._tls, self._tls_factory = fast_tls(*self._tls_factory), None
         raw = self.transport.send(
             wire, wire_url, headers, body, self.network_timeout, allow_redirects, self._tls, record, 1, stream
         )

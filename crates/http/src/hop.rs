@@ -241,7 +241,7 @@ impl HttpSession {
                 http2: self.http2,
                 connect_timeout: hop.connect_timeout,
             };
-            let raw = self
+            let mut raw = self
                 .pool
                 .exchange(&hop.target, &hop.method, opts, hop.timing, |h2| {
                     let req = self.build_request(&hop.target, &hop.method, &hop.parts, h2)?;
@@ -251,27 +251,8 @@ impl HttpSession {
                     Ok(req)
                 })
                 .await?;
-            let reason = reason_phrase(raw.status, &raw.reason);
-            let RawResponse {
-                status,
-                version,
-                reason: raw_reason,
-                headers,
-                raw_head,
-                body,
-            } = raw;
-            match self.redirect(hop, status.as_u16(), reason, headers)? {
-                Some(headers) => {
-                    return Ok(RawResponse {
-                        status,
-                        version,
-                        reason: raw_reason,
-                        headers,
-                        raw_head,
-                        body,
-                    })
-                }
-                None => continue,
+            if !self.redirect(hop, raw.status, &raw.reason, &mut raw.headers)? {
+                return Ok(raw);
             }
         }
     }
@@ -294,40 +275,32 @@ impl HttpSession {
                     Ok(req)
                 })
                 .await?;
-            let reason = reason_phrase(raw.status, &raw.reason);
-            let headers = std::mem::take(&mut raw.headers);
-            match self.redirect(hop, raw.status.as_u16(), reason, headers)? {
-                Some(headers) => {
-                    raw.headers = headers;
-                    return Ok(raw);
-                }
-                None => {
-                    // requests reads a redirect's body so that its
-                    // connection can be reused; a broken one is dropped.
-                    let _ = raw.body.read_to_end(false).await;
-                }
+            if !self.redirect(hop, raw.status, &raw.reason, &mut raw.headers)? {
+                return Ok(raw);
             }
+            // requests reads a redirect's body so that its connection can be
+            // reused; a broken one is dropped.
+            let _ = raw.body.read_to_end(false).await;
         }
     }
 
     /// After a hop's response head: keeps its cookies, and when it is a
-    /// redirect to follow, moves `hop` on to its target (the headers go to
-    /// the history) and returns None; else gives the headers back.
+    /// redirect to follow, moves `hop` on to its target (its headers go to
+    /// the history) and says so.
     fn redirect(
         &self,
         hop: &mut Hop,
-        status: u16,
-        reason: Cow<'static, str>,
-        headers: HeaderMap,
-    ) -> Result<Option<HeaderMap>, Failure> {
+        status: http::StatusCode,
+        reason: &Option<Bytes>,
+        headers: &mut HeaderMap,
+    ) -> Result<bool, Failure> {
         if headers.contains_key(SET_COOKIE) {
-            self.store_cookies(&hop.target, &headers);
+            self.store_cookies(&hop.target, headers);
         }
+        let code = status.as_u16();
         let location = match headers.get(LOCATION) {
-            Some(loc) if hop.allow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308) => {
-                loc
-            }
-            _ => return Ok(Some(headers)),
+            Some(loc) if hop.allow_redirects && matches!(code, 301 | 302 | 303 | 307 | 308) => loc,
+            _ => return Ok(false),
         };
         if hop.history.len() >= self.max_redirects {
             return Err(Failure::TooManyRedirects(self.max_redirects));
@@ -335,11 +308,11 @@ impl HttpSession {
         let next = next_hop(&hop.target, location, &self.base)?;
         hop.history.push(Redirect {
             url: hop.target.as_str().to_owned(),
-            status,
-            reason: reason.into_owned(),
-            headers,
+            status: code,
+            reason: reason_phrase(status, reason).into_owned(),
+            headers: std::mem::take(headers),
         });
-        let to_get = match status {
+        let to_get = match code {
             302 | 303 => hop.method != Method::HEAD,
             301 => hop.method == Method::POST,
             _ => false,
@@ -348,7 +321,7 @@ impl HttpSession {
             hop.method = Method::GET;
         }
         let parts = &mut hop.parts;
-        if status != 307 && status != 308 {
+        if code != 307 && code != 308 {
             parts.body = None;
             parts.content_type = None;
             parts.body_dropped = true;
@@ -358,7 +331,7 @@ impl HttpSession {
             parts.strip_auth = true;
         }
         hop.target = next;
-        Ok(None)
+        Ok(true)
     }
 
     fn finish(

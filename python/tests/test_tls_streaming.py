@@ -152,3 +152,80 @@ def test_fast_http_user_streaming_as_locust(world: Any, tmp_path: Path) -> None:
     assert requests["chunked-no-length"] == [0, None, True]
     marks = {o[0]: o[1:] for o in seen}
     assert marks["open-after-release"] == ["open 0"]
+
+
+# --- how the clients resolve TLS settings (no network) -------------------------------------
+
+
+def test_ssl_context_factory_is_read_from_what_it_loads(world: Any, caplog: pytest.LogCaptureFixture) -> None:
+    import ssl
+
+    from rocust._locust._http.tls import _default_ca_certs, fast_tls
+    from rocust._locust._http.transport import TlsConfig
+
+    pki, _ = world
+    ca_text = Path(pki["ca"]).read_text()
+
+    def factory() -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cadata=ca_text)
+        ctx.load_cert_chain(pki["client"], pki["client_key"])
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        return ctx
+
+    tls = fast_tls(False, factory)
+    assert tls.verify and tls.check_hostname and tls.cert_file == pki["client"] and tls.key_file == pki["client_key"]
+    assert tls.ca_data == (ca_text.encode(),) and tls.min_version == "TLSv1_3"
+    # The factory takes no cafile: geventhttpclient loads its default bundle afterwards.
+    default = _default_ca_certs()
+    assert tls.ca_files == ((default,) if default else ())
+    # insecure (FastHttpUser's default) turns only the hostname check off.
+    relaxed = fast_tls(True, lambda cafile=None: ssl.create_default_context(cafile=pki["ca"]))
+    assert relaxed.verify and not relaxed.check_hostname and relaxed.ca_files == (pki["ca"],)
+    assert fast_tls(True, None) is TlsConfig.of(verify=False)
+    # What cannot be carried over fails loudly, or is said once.
+    with pytest.raises(ValueError, match="password"):
+        fast_tls(False, lambda: _with_password(pki))
+    old = ssl.create_default_context()
+    with pytest.warns(DeprecationWarning):
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+    with pytest.raises(ValueError, match="TLS 1.2 and 1.3 only"):
+        fast_tls(False, lambda: old)
+    def with_ciphers() -> ssl.SSLContext:
+        ctx = ssl.create_default_context()
+        ctx.set_ciphers("ECDHE+AESGCM")
+        return ctx
+
+    with caplog.at_level("WARNING"):
+        fast_tls(False, with_ciphers)
+    assert any("set_ciphers" in r.getMessage() for r in caplog.records)
+    # The stdlib's SSLContext is left as it was.
+    assert "load_cert_chain" not in ssl.SSLContext.__dict__
+
+
+def _with_password(pki: Dict[str, str]) -> Any:
+    import ssl
+
+    ctx = ssl.create_default_context()
+    ctx.load_cert_chain(pki["client"], pki["client_key"], password="unused")
+    return ctx
+
+
+def test_requests_verify_and_cert_resolve_as_requests_merges_them(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rocust._locust._http.tls import merged_verify, requests_tls
+    from rocust._locust._http.transport import TlsConfig
+
+    pki, _ = world
+    assert requests_tls(True, None, True) is None
+    assert requests_tls(False, pki["client-both"], True) is TlsConfig.of(verify=False, cert_file=pki["client-both"])
+    assert requests_tls(pki["cas"], None, True) is TlsConfig.of(ca_dirs=(pki["cas"],))
+    assert requests_tls(Path(pki["ca"]), (pki["client"], pki["client_key"]), True) is TlsConfig.of(
+        ca_files=(pki["ca"],), cert_file=pki["client"], key_file=pki["client_key"]
+    )
+    with pytest.raises(OSError, match="Could not find a suitable TLS CA certificate bundle"):
+        requests_tls("/nonexistent.pem", None, True)
+    assert requests_tls("/nonexistent.pem", None, False) is TlsConfig.of(ca_files=("/nonexistent.pem",))
+    with pytest.raises(OSError, match="Could not find the TLS key file"):
+        requests_tls(True, (pki["client"], "/nonexistent.key"), False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki["ca"])
+    assert merged_verify(None, False, True) == pki["ca"] and merged_verify(True, False, True) == pki["ca"]
+    assert merged_verify(False, True, True) is False and merged_verify(None, False, False) is False

@@ -28,6 +28,13 @@ pub(crate) enum Failure {
         port: u16,
         timeout: Duration,
     },
+    /// Waiting for more of a streamed body timed out (requests raises
+    /// urllib3's read timeout as a ConnectionError then).
+    BodyTimeout {
+        tls: bool,
+        host: String,
+        port: u16,
+    },
     /// Sending the request or reading the response head failed (HTTP/1.1).
     Io(io::Error),
     /// The server closed the connection without answering (HTTP/1.1).
@@ -86,6 +93,18 @@ impl Failure {
                     secs(*timeout)
                 );
                 format!("ReadTimeout(ReadTimeoutError({}))", py_repr(&inner))
+            }
+            Failure::BodyTimeout { tls, host, port } => {
+                let pool = if *tls {
+                    "HTTPSConnectionPool"
+                } else {
+                    "HTTPConnectionPool"
+                };
+                let inner = format!(
+                    "{pool}(host={}, port={port}): Read timed out.",
+                    py_repr(host)
+                );
+                format!("ConnectionError(ReadTimeoutError({}))", py_repr(&inner))
             }
             Failure::Io(e) => io_error_repr(e),
             Failure::Closed => remote_disconnected(),

@@ -342,41 +342,19 @@ impl BodyStream {
             Source::Buffered(b) if b.is_empty() => None,
             Source::Buffered(b) => Some((b.split_to(max.min(b.len())), false)),
             Source::H1(body) => body
-                .next_piece(max, stop_at_chunk_end, timeout)
+                .next_piece(max, stop_at_chunk_end, timeout, &self.origin)
                 .await
-                .map_err(|f| self.body_failure(f))?,
+                .map_err(|f| f.text())?,
             Source::H2(body) => body
-                .next_piece(max, timeout)
+                .next_piece(max, timeout, &self.origin)
                 .await
-                .map_err(|f| self.body_failure(f))?,
+                .map_err(|f| f.text())?,
         };
         if piece.is_none() {
             // Gives an HTTP/1.1 connection back to its pool (see H1Body).
             self.source = Source::Done;
         }
         Ok(piece)
-    }
-
-    fn body_failure(&self, f: Failure) -> String {
-        match f {
-            Failure::ReadTimeout { .. } => {
-                let pool = if self.origin.tls {
-                    "HTTPSConnectionPool"
-                } else {
-                    "HTTPConnectionPool"
-                };
-                let inner = format!(
-                    "{pool}(host={}, port={}): Read timed out.",
-                    crate::failure::py_repr(&self.origin.host),
-                    self.origin.port
-                );
-                format!(
-                    "ConnectionError(ReadTimeoutError({}))",
-                    crate::failure::py_repr(&inner)
-                )
-            }
-            other => other.text(),
-        }
     }
 }
 
@@ -389,20 +367,20 @@ impl std::fmt::Debug for BodyStream {
     }
 }
 
-/// Waits for `f`, within `limit` if there is one.
+/// Waits for more of the body from `origin`, within `limit` if there is one.
 async fn within<T>(
     limit: Option<Duration>,
+    origin: &Origin,
     f: impl std::future::Future<Output = T>,
 ) -> Result<T, Failure> {
     match limit {
         None => Ok(f.await),
         Some(t) => tokio::time::timeout(t, f)
             .await
-            .map_err(|_| Failure::ReadTimeout {
-                tls: false,
-                host: String::new(),
-                port: 0,
-                timeout: t,
+            .map_err(|_| Failure::BodyTimeout {
+                tls: origin.tls,
+                host: origin.host.to_string(),
+                port: origin.port,
             }),
     }
 }
@@ -413,6 +391,7 @@ impl H1Body {
         max: usize,
         stop_at_chunk_end: bool,
         timeout: Option<Duration>,
+        origin: &Origin,
     ) -> Result<Option<(Bytes, bool)>, Failure> {
         loop {
             let pending = &mut self.pending;
@@ -457,7 +436,7 @@ impl H1Body {
             let Some(socket) = self.socket.as_mut() else {
                 return Ok(None);
             };
-            let read = within(timeout, h1::read_more(socket, &mut self.pending)).await?;
+            let read = within(timeout, origin, h1::read_more(socket, &mut self.pending)).await?;
             match read {
                 Ok(0) if matches!(self.framing, BodyFraming::Close) => {
                     self.reusable = false;
@@ -498,13 +477,11 @@ impl H2Body {
         &mut self,
         max: usize,
         timeout: Option<Duration>,
+        origin: &Origin,
     ) -> Result<Option<(Bytes, bool)>, Failure> {
         while self.pending.is_empty() {
-            let frame = within(
-                timeout,
-                poll_fn(|cx| Pin::new(&mut self.body).poll_frame(cx)),
-            )
-            .await?;
+            let frame = poll_fn(|cx| Pin::new(&mut self.body).poll_frame(cx));
+            let frame = within(timeout, origin, frame).await?;
             match frame {
                 None => return Ok(None),
                 Some(Err(error)) => {

@@ -79,8 +79,8 @@ from ._http.session import logger as logger
 from ._http.session import warn_once as warn_once
 from ._http.stream import StreamedBody
 from ._http.structures import CaseInsensitiveDict as CaseInsensitiveDict
-from ._http.tls import merged_verify, requests_tls
 from ._http.structures import _header_value as _header_value
+from ._http.tls import merged_verify, requests_tls
 from ._http.transport import RawResponse as RawResponse
 from ._http.transport import TlsConfig
 from ._http.transport import Transport as Transport

@@ -41,9 +41,9 @@ from .._http.rest import RestMixin as RestMixin
 from .._http.session import SessionBase
 from .._http.session import warn_once as warn_once
 from .._http.stream import StreamedBody
-from .._http.tls import fast_tls
 from .._http.structures import Headers as Headers
 from .._http.structures import _merge as _merge
+from .._http.tls import fast_tls
 from .._http.transport import RawResponse as RawResponse
 from .._http.transport import Transport as Transport
 from .._http.transport import (

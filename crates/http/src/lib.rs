@@ -19,6 +19,22 @@
 //! }
 //! # }
 //! ```
+//!
+//! TLS settings ([`Tls`]: CA certificates, a client certificate, the
+//! hostname check) are set per session or per request, like requests'
+//! `verify=`/`cert=`; connections made with one setting never serve another.
+//! A streamed request ([`RequestBuilder::stream`], Locust's `stream=True`)
+//! is done at the response head and its body is read on demand:
+//!
+//! ```no_run
+//! # async fn task(client: &rocust_http::HttpSession) {
+//! let mut events = client.get("/events").stream().send().await;
+//! while let Ok(Some(event)) = events.chunk().await {
+//!     // each chunk as the server sends it
+//! #   let _ = event;
+//! }
+//! # }
+//! ```
 
 mod builder;
 mod connect;

@@ -247,4 +247,5 @@ class HttpUser(User, RestMixin):
         self.client: Any = make_client("HttpUser", self)
         # As Locust: HttpUser's client ignores REQUESTS_CA_BUNDLE and other
         # environment settings (an HttpSession made by user code reads them).
-        self.client.trust_env = False
+        if hasattr(self.client, "trust_env"):
+            self.client.trust_env = False

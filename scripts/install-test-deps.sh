@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what rocust's tests and benchmarks need on a fresh Debian machine (run as root).
 # Idempotent: every step is skipped when its result is already there.
-#   - wrk (bench/cpu.sh's peer), python3 + venv support
+#   - wrk (bench/cpu.sh's peer), python3 + venv support, openssl (the HTTPS tests make their
+#     certificates with it)
 #   - a venv with real Locust 2.47.0 for the compatibility tests (plus pytest and mypy for
 #     the Python package's tests):
 #     $ROCUST_LOCUST_VENV if set, else <repo>/.venv-locust
@@ -17,6 +18,7 @@ die() { log "error: $*"; exit 1; }
 # --- system packages -------------------------------------------------------------------------
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # `python3 -m venv` needs ensurepip, which Debian ships separately in python3-venv.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then missing+=(python3-venv); fi
@@ -33,6 +35,7 @@ if ((${#missing[@]})); then
         || die "apt-get install ${missing[*]} failed"
 fi
 command -v wrk >/dev/null 2>&1 || die "wrk is still missing after apt-get install"
+command -v openssl >/dev/null 2>&1 || die "openssl is still missing after apt-get install"
 
 # --- Locust venv -----------------------------------------------------------------------------
 installed_locust_version() {

@@ -13,6 +13,25 @@ class ParsedOptions:
 def parse_args(argv: Sequence[str], custom: Optional[List[dict[str, Any]]] = ...) -> Union[ParsedOptions, int]: ...
 def locustfile_option(argv: Sequence[str]) -> Union[str, int]: ...
 
+class BodyStream:
+    chunked: bool
+    def close(self) -> None: ...
+
+class Tls:
+    def __init__(
+        self,
+        verify: bool = ...,
+        check_hostname: bool = ...,
+        ca_files: Sequence[str] = ...,
+        ca_dirs: Sequence[str] = ...,
+        ca_data: Sequence[bytes] = ...,
+        default_roots: bool = ...,
+        cert_file: Optional[str] = ...,
+        key_file: Optional[str] = ...,
+        min_version: Optional[str] = ...,
+        max_version: Optional[str] = ...,
+    ) -> None: ...
+
 class RawResponse:
     status: int
     reason: str
@@ -25,6 +44,7 @@ class RawResponse:
     recorded: bool
     request_headers: List[Tuple[str, str]]
     start_time: float
+    stream: Optional[BodyStream]
 
 class Session:
     def cookies(self) -> List[Tuple[str, str, str, str]]: ...
@@ -127,6 +147,11 @@ class Engine:
         allow_redirects: bool,
         record_name: Optional[str],
         fail_rule: int,
+        tls: Optional[Tls] = ...,
+        stream: bool = ...,
+    ) -> None: ...
+    def read_body(
+        self, stream: BodyStream, waiter: Any, want: int, limit: int, per_chunk: bool, decode: bool
     ) -> None: ...
     def record(
         self,

@@ -3,12 +3,13 @@ with its own engine session (cookie jar and connections) on an HTTP thread."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, cast
 
 from gevent.hub import Waiter
 
-from ._engine import Engine, RawResponse, Session
-from ._locust._http.transport import TransportFactory
+from ._engine import BodyStream, Engine, RawResponse, Session, Tls
+from ._locust._http.transport import BodyStream as StreamHandle
+from ._locust._http.transport import TlsConfig, TransportFactory
 
 __all__ = ["EngineTransport", "TransportFactory", "transport_factory"]
 
@@ -31,14 +32,25 @@ class EngineTransport:
         body: Optional[bytes],
         timeout: Optional[float],
         allow_redirects: bool,
-        verify: Optional[bool],
+        tls: Optional[TlsConfig],
         record_name: Optional[str],
         fail_rule: int,
+        stream: bool = False,
     ) -> RawResponse:
         waiter: Waiter[RawResponse] = Waiter()
         self._engine.send(
-            self._session, waiter, method, url, headers, body, timeout, allow_redirects, record_name, fail_rule
-        )
+            self._session, waiter, method, url, headers, body, timeout, allow_redirects, record_name, fail_rule,
+            None if tls is None else tls._handle or tls.handle(Tls), stream,
+        )  # fmt: skip
+        return waiter.get()
+
+    def read_body(
+        self, stream: StreamHandle, want: int, limit: int, per_chunk: bool, decode: bool
+    ) -> Tuple[bytes, Optional[str]]:
+        """The next piece of a streamed body (see ``Transport.read_body``); ``stream`` is
+        the engine's own ``BodyStream`` of a response this transport returned."""
+        waiter: Waiter[Tuple[bytes, Optional[str]]] = Waiter()
+        self._engine.read_body(cast(BodyStream, stream), waiter, want, limit, per_chunk, decode)
         return waiter.get()
 
     def cookies(self) -> List[Tuple[str, str, str, str]]:

@@ -426,6 +426,7 @@ class _StubRaw:
         "request_headers",
         "start_time",
         "status",
+        "stream",
         "url",
     )
 
@@ -434,8 +435,9 @@ class _StubTransport:
     """Answers at once (no network), recording like the engine would."""
 
     def send(self, method: str, url: str, headers: Any, body: Any, timeout: Any, allow_redirects: bool,
-             verify: Any, record_name: Any, fail_rule: int) -> _StubRaw:  # fmt: skip
+             tls: Any, record_name: Any, fail_rule: int, stream: bool = False) -> _StubRaw:  # fmt: skip
         raw = _StubRaw()
+        raw.stream = None
         raw.status, raw.reason, raw.headers, raw.body, raw.url = 200, "OK", [("Content-Length", "2")], b"ok", url
         raw.history, raw.elapsed, raw.error, raw.request_headers, raw.start_time = [], 0.001, None, headers, 0.0
         raw.recorded = record_name is not None
@@ -466,7 +468,7 @@ def test_python_cost_per_delegated_request_is_a_few_microseconds() -> None:
 
 
 def test_ref_transport_raw_response_shape(server: LocalServer) -> None:
-    raw = RefTransport().send("GET", server.url + "/redirect/1", [], None, None, True, True, None, 0)
+    raw = RefTransport().send("GET", server.url + "/redirect/1", [], None, None, True, None, None, 0)
     assert isinstance(raw, RefRawResponse)
     for attr in C.RawResponse.__annotations__:
         assert hasattr(raw, attr), attr

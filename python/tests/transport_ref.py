@@ -41,6 +41,19 @@ class RefRawResponse:
         self.recorded = False
         self.request_headers: List[Tuple[str, str]] = []
         self.start_time = 0.0
+        self.stream: Optional[RefBodyStream] = None
+
+
+class RefBodyStream:
+    """A "streamed" body: already read in full, handed out on demand (decoded)."""
+
+    def __init__(self, body: bytes, chunked: bool) -> None:
+        self.body = body
+        self.chunked = chunked
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class _Resp:
@@ -155,9 +168,10 @@ class RefTransport:
         body: Optional[bytes],
         timeout: Optional[float],
         allow_redirects: bool,
-        verify: Optional[bool],
+        tls: Any,
         record_name: Optional[str],
         fail_rule: int,
+        stream: bool = False,
     ) -> RefRawResponse:
         raw = RefRawResponse()
         raw.start_time = time.time()
@@ -191,10 +205,21 @@ class RefTransport:
             raw.error = _error_text(e, url, timeout, fail_rule)
             self.conns.clear()
         raw.elapsed = time.perf_counter() - started
+        if stream and raw.error is None:
+            chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in raw.headers)
+            raw.stream, raw.body = RefBodyStream(raw.body, chunked), b""
         if record_name is not None and raw.error is None and not _failed(raw.status, fail_rule):
             self.recorded.append((method, record_name, raw.elapsed * 1000, len(raw.body)))
             raw.recorded = True
         return raw
+
+    def read_body(
+        self, stream: RefBodyStream, want: int, limit: int, per_chunk: bool, decode: bool
+    ) -> Tuple[bytes, Optional[str]]:
+        if stream.closed:
+            return b"", None
+        data, stream.body = stream.body[:want], stream.body[want:]
+        return data, None
 
     def cookies(self) -> List[Tuple[str, str, str, str]]:
         return [(c.name, c.value or "", c.domain, c.path) for c in self.jar]

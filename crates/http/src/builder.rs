@@ -11,9 +11,10 @@ use http::{HeaderMap, Method};
 use serde::Serialize;
 
 use crate::failure::py_repr;
-use crate::response::{CatchResponse, Response};
+use crate::response::{CatchResponse, Response, StreamedResponse};
 use crate::session::HttpSession;
 use crate::target::basic_auth_value;
+use crate::tls::Tls;
 
 /// Marker: `send()` records the request at once and returns a [`Response`].
 #[derive(Debug)]
@@ -27,6 +28,16 @@ pub enum Caught {}
 /// may record it later with [`HttpSession::record`].
 #[derive(Debug)]
 pub enum Unrecorded {}
+
+/// Marker: `send()` returns a [`StreamedResponse`] at the response head,
+/// recorded then as Locust records `stream=True` requests.
+#[derive(Debug)]
+pub enum Streamed {}
+
+/// Marker: `send()` returns a [`StreamedResponse`] at the response head,
+/// not recorded.
+#[derive(Debug)]
+pub enum UnrecordedStreamed {}
 
 /// A request being described; nothing is sent until [`send`](Self::send).
 ///
@@ -47,6 +58,7 @@ pub struct RequestBuilder<'a, M = Recorded> {
     pub(crate) timeout: Option<Duration>,
     pub(crate) allow_redirects: Option<bool>,
     pub(crate) verify: Option<bool>,
+    pub(crate) tls: Option<Tls>,
     /// Headers the session would add that this request leaves out.
     pub(crate) removed: Vec<HeaderName>,
     pub(crate) error: Option<String>,
@@ -68,6 +80,7 @@ impl<'a> RequestBuilder<'a, Recorded> {
             timeout: None,
             allow_redirects: None,
             verify: None,
+            tls: None,
             removed: Vec::new(),
             error: None,
             mode: PhantomData,
@@ -87,6 +100,16 @@ impl<'a> RequestBuilder<'a, Recorded> {
         self.into_mode()
     }
 
+    /// Returns at the response head and leaves the body to be read on
+    /// demand ([`StreamedResponse::body`]), like `stream=True`. The request
+    /// is recorded at the head: its response time ends there, its length is
+    /// the Content-Length header's (0 without one), as in Locust.
+    pub fn stream(self) -> RequestBuilder<'a, Streamed> {
+        self.into_mode()
+    }
+}
+
+impl<'a, M> RequestBuilder<'a, M> {
     fn into_mode<N>(self) -> RequestBuilder<'a, N> {
         RequestBuilder {
             session: self.session,
@@ -101,12 +124,15 @@ impl<'a> RequestBuilder<'a, Recorded> {
             timeout: self.timeout,
             allow_redirects: self.allow_redirects,
             verify: self.verify,
+            tls: self.tls,
             removed: self.removed,
             error: self.error,
             mode: PhantomData,
         }
     }
+}
 
+impl<'a> RequestBuilder<'a, Recorded> {
     /// Sends the request, follows redirects, reads the whole body and
     /// records the request once. Never fails: a failed request is a
     /// [`Response`] with status 0 and [`Response::error`] set.
@@ -131,6 +157,36 @@ impl<'a> RequestBuilder<'a, Unrecorded> {
     /// records nothing. Never fails: see [`Response::connection_error`].
     pub fn send(self) -> impl Future<Output = Response> + Send + 'a {
         self.session.execute(self, true, |_, _, response| response)
+    }
+
+    /// Returns at the response head, the body left to read; records nothing.
+    pub fn stream(self) -> RequestBuilder<'a, UnrecordedStreamed> {
+        self.into_mode()
+    }
+}
+
+impl<'a> RequestBuilder<'a, Streamed> {
+    /// Sends the request and follows redirects; returns at the final
+    /// response's head, recorded then. Never fails.
+    pub fn send(self) -> impl Future<Output = StreamedResponse> + Send + 'a {
+        self.session
+            .execute_streamed(self, false, |session, info, response| {
+                let length = response
+                    .header("content-length")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(0);
+                session.record_info_length(&info, &response, response.error.as_deref(), length);
+                response
+            })
+    }
+}
+
+impl<'a> RequestBuilder<'a, UnrecordedStreamed> {
+    /// Sends the request and follows redirects; returns at the final
+    /// response's head. Records nothing. Never fails.
+    pub fn send(self) -> impl Future<Output = StreamedResponse> + Send + 'a {
+        self.session
+            .execute_streamed(self, true, |_, _, response| response)
     }
 }
 
@@ -276,9 +332,17 @@ impl<'a, M> RequestBuilder<'a, M> {
     }
 
     /// TLS certificate verification for this request (default: the
-    /// session's). Connections opened with and without it are kept apart.
+    /// session's): on checks against the bundled roots, off accepts any
+    /// certificate; the client certificate stays. Connections opened with
+    /// different TLS settings are kept apart.
     pub fn verify(mut self, verify: bool) -> Self {
         self.verify = Some(verify);
+        self
+    }
+
+    /// The whole TLS setting of this request (default: the session's).
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
         self
     }
 

@@ -14,12 +14,13 @@ use tokio_rustls::client::TlsStream;
 
 use crate::failure::{gaierror_repr, py_repr, Failure};
 use crate::target::Origin;
-use crate::tls;
+use crate::tls::Tls;
 
 /// What a connection is set up with.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct ConnectOptions {
-    pub verify: bool,
+pub(crate) struct ConnectOptions<'a> {
+    /// Used only for https origins.
+    pub tls: &'a Tls,
     pub http2: bool,
     pub connect_timeout: Option<Duration>,
 }
@@ -127,7 +128,7 @@ impl AsyncWrite for Socket {
 }
 
 /// Connects to `origin`, within the connect timeout if there is one.
-pub(crate) async fn connect(origin: &Origin, opts: ConnectOptions) -> Result<Socket, Failure> {
+pub(crate) async fn connect(origin: &Origin, opts: ConnectOptions<'_>) -> Result<Socket, Failure> {
     match opts.connect_timeout {
         None => connect_inner(origin, opts).await,
         Some(t) => tokio::time::timeout(t, connect_inner(origin, opts))
@@ -141,7 +142,7 @@ pub(crate) async fn connect(origin: &Origin, opts: ConnectOptions) -> Result<Soc
     }
 }
 
-async fn connect_inner(origin: &Origin, opts: ConnectOptions) -> Result<Socket, Failure> {
+async fn connect_inner(origin: &Origin, opts: ConnectOptions<'_>) -> Result<Socket, Failure> {
     let addrs: Vec<SocketAddr> = match origin.host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, origin.port)],
         Err(_) => tokio::net::lookup_host((&*origin.host, origin.port))
@@ -174,7 +175,7 @@ async fn connect_inner(origin: &Origin, opts: ConnectOptions) -> Result<Socket, 
     if !origin.tls {
         return Ok(Socket::new(Stream::Tcp(stream)));
     }
-    let config = tls::client_config(opts.verify, opts.http2).map_err(Failure::Text)?;
+    let config = opts.tls.client_config(opts.http2).map_err(Failure::Text)?;
     let name = ServerName::try_from(origin.host.to_string()).map_err(|e| {
         Failure::Text(format!(
             "InvalidURL({})",

@@ -28,6 +28,13 @@ pub(crate) enum Failure {
         port: u16,
         timeout: Duration,
     },
+    /// Waiting for more of a streamed body timed out (requests raises
+    /// urllib3's read timeout as a ConnectionError then).
+    BodyTimeout {
+        tls: bool,
+        host: String,
+        port: u16,
+    },
     /// Sending the request or reading the response head failed (HTTP/1.1).
     Io(io::Error),
     /// The server closed the connection without answering (HTTP/1.1).
@@ -87,6 +94,18 @@ impl Failure {
                 );
                 format!("ReadTimeout(ReadTimeoutError({}))", py_repr(&inner))
             }
+            Failure::BodyTimeout { tls, host, port } => {
+                let pool = if *tls {
+                    "HTTPSConnectionPool"
+                } else {
+                    "HTTPConnectionPool"
+                };
+                let inner = format!(
+                    "{pool}(host={}, port={port}): Read timed out.",
+                    py_repr(host)
+                );
+                format!("ConnectionError(ReadTimeoutError({}))", py_repr(&inner))
+            }
             Failure::Io(e) => io_error_repr(e),
             Failure::Closed => remote_disconnected(),
             Failure::BodyIo {
@@ -141,7 +160,9 @@ impl Failure {
         };
         matches!(
             io.kind(),
-            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof
         )
     }
 }
@@ -203,8 +224,13 @@ fn find_rustls_error(e: &io::Error) -> Option<&rustls::Error> {
 
 /// Python's `repr` of the `OSError` subclass that matches an I/O error.
 pub(crate) fn io_error_repr(e: &io::Error) -> String {
+    // After the handshake: the ssl module's error as is (requests'
+    // ProtocolError around it is unwound by Locust).
     if let Some(tls) = find_rustls_error(e) {
-        return rustls_repr(tls);
+        return ssl_module_repr(tls);
+    }
+    if is_ragged_eof(e) {
+        return ssl_eof();
     }
     if let Some(code) = e.raw_os_error() {
         let class = match e.kind() {
@@ -250,33 +276,103 @@ pub(crate) fn gaierror_repr(detail: &str) -> String {
     }
 }
 
+/// A failed TLS handshake: urllib3's SSLError around the ssl module's error.
 fn tls_repr(e: &io::Error) -> String {
-    match find_rustls_error(e) {
-        Some(tls) => rustls_repr(tls),
-        None => io_error_repr(e),
+    if let Some(tls) = find_rustls_error(e) {
+        return format!("SSLError({})", ssl_module_repr(tls));
+    }
+    if is_ragged_eof(e) || (e.kind() == io::ErrorKind::UnexpectedEof && e.raw_os_error().is_none())
+    {
+        return format!("SSLError({})", ssl_eof());
+    }
+    io_error_repr(e)
+}
+
+/// A TLS peer that closed without close_notify: Python's SSLEOFError.
+fn is_ragged_eof(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::UnexpectedEof && e.to_string().contains("close_notify")
+}
+
+fn ssl_eof() -> String {
+    format!(
+        "SSLEOFError(8, {})",
+        py_repr("EOF occurred in violation of protocol")
+    )
+}
+
+/// The repr of the exception Python's ssl module raises for `e` (without
+/// the `(_ssl.c:NNNN)` source position, which depends on the Python build).
+fn ssl_module_repr(e: &rustls::Error) -> String {
+    use rustls::AlertDescription as A;
+    let openssl = |code: &str, text: &str| {
+        format!("SSLError(1, {})", py_repr(&format!("[SSL: {code}] {text}")))
+    };
+    match e {
+        rustls::Error::InvalidCertificate(c) => {
+            let detail = certificate_detail(c);
+            let msg =
+                format!("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {detail}");
+            format!("SSLCertVerificationError(1, {})", py_repr(&msg))
+        }
+        rustls::Error::AlertReceived(alert) => {
+            let (code, text) = match alert {
+                A::HandshakeFailure => (
+                    "SSLV3_ALERT_HANDSHAKE_FAILURE",
+                    "sslv3 alert handshake failure",
+                ),
+                A::BadCertificate => ("SSLV3_ALERT_BAD_CERTIFICATE", "sslv3 alert bad certificate"),
+                A::CertificateUnknown => (
+                    "SSLV3_ALERT_CERTIFICATE_UNKNOWN",
+                    "sslv3 alert certificate unknown",
+                ),
+                A::CertificateExpired => (
+                    "SSLV3_ALERT_CERTIFICATE_EXPIRED",
+                    "sslv3 alert certificate expired",
+                ),
+                A::CertificateRevoked => (
+                    "SSLV3_ALERT_CERTIFICATE_REVOKED",
+                    "sslv3 alert certificate revoked",
+                ),
+                A::UnknownCA => ("TLSV1_ALERT_UNKNOWN_CA", "tlsv1 alert unknown ca"),
+                A::AccessDenied => ("TLSV1_ALERT_ACCESS_DENIED", "tlsv1 alert access denied"),
+                A::DecryptError => ("TLSV1_ALERT_DECRYPT_ERROR", "tlsv1 alert decrypt error"),
+                A::ProtocolVersion => (
+                    "TLSV1_ALERT_PROTOCOL_VERSION",
+                    "tlsv1 alert protocol version",
+                ),
+                A::InternalError => ("TLSV1_ALERT_INTERNAL_ERROR", "tlsv1 alert internal error"),
+                A::UnrecognisedName => ("TLSV1_UNRECOGNIZED_NAME", "tlsv1 unrecognized name"),
+                A::CertificateRequired => (
+                    "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+                    "tlsv13 alert certificate required",
+                ),
+                other => return openssl("UNKNOWN_ALERT", &format!("alert {other:?}")),
+            };
+            openssl(code, text)
+        }
+        // A plain HTTP server on the other end.
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+            openssl("WRONG_VERSION_NUMBER", "wrong version number")
+        }
+        other => format!("SSLError(1, {})", py_repr(&other.to_string())),
     }
 }
 
-fn rustls_repr(e: &rustls::Error) -> String {
+fn certificate_detail(c: &rustls::CertificateError) -> String {
     use rustls::CertificateError as C;
-    let verify = |detail: String| {
-        let msg = format!("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: {detail}");
-        format!("SSLError(SSLCertVerificationError(1, {}))", py_repr(&msg))
-    };
-    match e {
-        rustls::Error::InvalidCertificate(c) => match c {
-            C::UnknownIssuer => verify("unable to get local issuer certificate".into()),
-            C::Expired | C::ExpiredContext { .. } => verify("certificate has expired".into()),
-            C::NotValidYet | C::NotValidYetContext { .. } => {
-                verify("certificate is not yet valid".into())
-            }
-            C::NotValidForName | C::NotValidForNameContext { .. } => {
-                verify("Hostname mismatch, certificate is not valid for this host.".into())
-            }
-            C::Revoked => verify("certificate revoked".into()),
-            other => verify(format!("{other:?}")),
+    match c {
+        C::Other(other) => match other.0.downcast_ref::<crate::tls_verify::VerifyFailed>() {
+            Some(v) => v.0.clone(),
+            None => format!("{other:?}"),
         },
-        other => format!("SSLError({})", py_repr(&other.to_string())),
+        C::UnknownIssuer => "unable to get local issuer certificate".into(),
+        C::Expired | C::ExpiredContext { .. } => "certificate has expired".into(),
+        C::NotValidYet | C::NotValidYetContext { .. } => "certificate is not yet valid".into(),
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "Hostname mismatch, certificate is not valid for this host.".into()
+        }
+        C::Revoked => "certificate revoked".into(),
+        other => format!("{other:?}"),
     }
 }
 

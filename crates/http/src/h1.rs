@@ -76,6 +76,53 @@ pub(crate) fn exchange(
     }
 }
 
+/// A response head whose body is still in the socket (a streamed response).
+pub(crate) struct StreamedHead {
+    pub head: wire::Head,
+    pub framing: Framing,
+    /// Body bytes that arrived with the head.
+    pub rest: Bytes,
+    pub socket: Socket,
+    /// The connection can carry another request once the body is read.
+    pub reusable: bool,
+}
+
+/// Like `exchange`, but stops after the response head: the body is read
+/// on demand (see `stream`).
+pub(crate) fn exchange_head(
+    idle: Idle,
+    out: Outgoing,
+    target: &str,
+    reused: bool,
+) -> impl Future<Output = Result<StreamedHead, Exchange>> + Send {
+    let mut socket = idle.socket;
+    let open = !reused || socket.still_open();
+    let close = out.closes();
+    let wire = open.then(|| out.encode(target));
+    let head_request = out.method == Method::HEAD;
+    drop(out);
+    async move {
+        let Some(wire) = wire else {
+            return Err(Exchange::NotSent(Failure::Closed));
+        };
+        send(&mut socket, wire)
+            .await
+            .map_err(|e| Exchange::Head(Failure::Io(e)))?;
+        let (head, rest) = read_head(&mut socket).await?;
+        let framing = head
+            .framing(head_request)
+            .map_err(|t| Exchange::Head(Failure::Text(t)))?;
+        let reusable = head.keeps_alive() && !close && framing != Framing::Close;
+        Ok(StreamedHead {
+            head,
+            framing,
+            rest,
+            socket,
+            reusable,
+        })
+    }
+}
+
 async fn send(socket: &mut Socket, wire: Wire) -> io::Result<()> {
     socket.write_all(&wire.head).await?;
     drop(wire.head);
@@ -90,7 +137,7 @@ async fn send(socket: &mut Socket, wire: Wire) -> io::Result<()> {
 
 /// Reads more of the answer into `buf`; 0 at end of stream. The first read
 /// lands on the stack and exactly what came is kept.
-async fn read_more(socket: &mut Socket, buf: &mut BytesMut) -> io::Result<usize> {
+pub(crate) async fn read_more(socket: &mut Socket, buf: &mut BytesMut) -> io::Result<usize> {
     if buf.capacity() == 0 {
         return poll_fn(|cx| first_read(socket, cx, buf)).await;
     }

@@ -19,23 +19,44 @@
 //! }
 //! # }
 //! ```
+//!
+//! TLS settings ([`Tls`]: CA certificates, a client certificate, the
+//! hostname check) are set per session or per request, like requests'
+//! `verify=`/`cert=`; connections made with one setting never serve another.
+//! A streamed request ([`RequestBuilder::stream`], Locust's `stream=True`)
+//! is done at the response head and its body is read on demand:
+//!
+//! ```no_run
+//! # async fn task(client: &rocust_http::HttpSession) {
+//! let mut events = client.get("/events").stream().send().await;
+//! while let Ok(Some(event)) = events.chunk().await {
+//!     // each chunk as the server sends it
+//! #   let _ = event;
+//! }
+//! # }
+//! ```
 
 mod builder;
 mod connect;
 mod decode;
 mod failure;
 mod h1;
+mod hop;
 mod outgoing;
 mod response;
 mod session;
+mod stream;
 mod target;
 mod tls;
+mod tls_verify;
 mod transport;
 mod wire;
 
-pub use builder::{Caught, Recorded, RequestBuilder, Unrecorded};
-pub use response::{CatchResponse, Redirect, Response};
+pub use builder::{Caught, Recorded, RequestBuilder, Streamed, Unrecorded, UnrecordedStreamed};
+pub use response::{CatchResponse, Redirect, Response, StreamedResponse};
 pub use session::{HttpSession, InvalidHeader};
+pub use stream::{BodyError, BodyStream};
+pub use tls::{CaSource, ClientCert, Tls, TlsSettings, TlsVersion};
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

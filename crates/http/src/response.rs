@@ -12,7 +12,9 @@ use http::{HeaderMap, Version};
 use serde::de::DeserializeOwned;
 
 use crate::failure::catch_response_error_text;
-use crate::session::{HttpSession, ReportInfo};
+use crate::hop::ReportInfo;
+use crate::session::HttpSession;
+use crate::stream::{BodyError, BodyStream};
 
 /// One redirect that was followed on the way to the final response.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -191,6 +193,44 @@ impl Response {
     /// `ConnectionRefusedError(111, 'Connection refused')`.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
+    }
+}
+
+/// The response of a streamed request: everything but the body, which is
+/// read on demand from [`body`](Self::body). Its `elapsed` ends at the head.
+/// Dropping it before the body's end closes the connection.
+#[derive(Debug, Default)]
+pub struct StreamedResponse {
+    pub(crate) response: Response,
+    /// None when the request failed without a response.
+    pub(crate) body: Option<BodyStream>,
+}
+
+impl StreamedResponse {
+    /// The body, read on demand.
+    pub fn body(&mut self) -> Option<&mut BodyStream> {
+        self.body.as_mut()
+    }
+
+    /// The next piece of the body as it arrives, decoded (None at the end).
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, BodyError> {
+        match &mut self.body {
+            Some(b) => b.chunk().await,
+            None => Ok(None),
+        }
+    }
+
+    /// The response and its body, apart.
+    pub fn into_parts(self) -> (Response, Option<BodyStream>) {
+        (self.response, self.body)
+    }
+}
+
+impl Deref for StreamedResponse {
+    type Target = Response;
+
+    fn deref(&self) -> &Response {
+        &self.response
     }
 }
 

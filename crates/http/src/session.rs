@@ -1,29 +1,26 @@
 //! `HttpSession`: one per user, like Locust's `HttpUser.client`.
 
 use std::borrow::Cow;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use bytes::Bytes;
 use cookie_store::CookieStore;
 use http::header::{
-    HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONNECTION, CONTENT_LENGTH,
-    CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE, TRANSFER_ENCODING, USER_AGENT,
+    HeaderName, HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONNECTION, HOST, SET_COOKIE,
+    USER_AGENT,
 };
 use http::{HeaderMap, Method};
 use rocust_core::user::{RequestRecord, UserContext};
 
 use crate::builder::RequestBuilder;
-use crate::connect::ConnectOptions;
-use crate::decode::decode_body;
-use crate::failure::{http_error_text, Failure};
-use crate::outgoing::{layer_headers, Outgoing, Template};
-use crate::response::Headers;
-use crate::response::{Redirect, Response};
+use crate::failure::Failure;
+use crate::hop::ReportInfo;
+use crate::outgoing::{layer_headers, Template};
+use crate::response::Response;
 use crate::target::{basic_auth_value, Base, Target, TargetCache};
-use crate::transport::{Pool, RawResponse, Timing};
+use crate::tls::{Tls, TlsSettings};
+use crate::transport::Pool;
 
 const DEFAULT_USER_AGENT: &str = concat!("rocust/", env!("CARGO_PKG_VERSION"));
 /// requests' default `max_redirects`.
@@ -48,16 +45,17 @@ impl std::error::Error for InvalidHeader {}
 pub struct HttpSession {
     ctx: UserContext,
     /// `Ok(None)`: no host configured; `Err`: the host is not a usable URL.
-    base: Result<Option<Base>, String>,
-    headers: HeaderMap,
-    auth: Option<HeaderValue>,
-    verify: bool,
-    http2: bool,
-    connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
-    allow_redirects: bool,
-    max_redirects: usize,
-    pool: Pool,
+    pub(crate) base: Result<Option<Base>, String>,
+    pub(crate) headers: HeaderMap,
+    pub(crate) auth: Option<HeaderValue>,
+    pub(crate) tls: Tls,
+    pub(crate) http2: bool,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) allow_redirects: bool,
+    pub(crate) max_redirects: usize,
+    /// Shared with streamed bodies, which give their connection back.
+    pub(crate) pool: Arc<Pool>,
     /// Recently used URLs, resolved: tasks repeat the same few URLs.
     targets: Mutex<TargetCache>,
     /// Default headers for the base origin, built once; identical ones are
@@ -66,66 +64,6 @@ pub struct HttpSession {
     jar: Mutex<CookieStore>,
     /// Lets requests skip the jar entirely while it is empty.
     has_cookies: AtomicBool,
-}
-
-/// What the recorded entry needs, kept until the request is recorded.
-pub(crate) struct ReportInfo<'a> {
-    method: Method,
-    explicit_name: Option<Cow<'a, str>>,
-    /// The first request's full URL (before redirects).
-    url: Bytes,
-    path_start: usize,
-    start_time: f64,
-}
-
-impl ReportInfo<'_> {
-    /// The explicit name, else the first request's path and query.
-    pub(crate) fn name(&self) -> &str {
-        self.url_and_name().1
-    }
-
-    /// The first request's URL and the request's name.
-    fn url_and_name(&self) -> (&str, &str) {
-        let url = std::str::from_utf8(&self.url).unwrap_or("");
-        let name = match &self.explicit_name {
-            Some(n) => n,
-            None => url.get(self.path_start..).unwrap_or(""),
-        };
-        (url, name)
-    }
-}
-
-/// Request pieces that stay the same across redirect hops (unless dropped).
-struct HopParts {
-    body: Option<Bytes>,
-    content_type: Option<HeaderValue>,
-    /// Boxed, and only when there are any: most requests have none, and the
-    /// request's future stays small.
-    more: Option<Box<MoreParts>>,
-    strip_auth: bool,
-    body_dropped: bool,
-}
-
-/// The request's own headers, auth and removed headers.
-struct MoreParts {
-    headers: HeaderMap,
-    auth: Option<HeaderValue>,
-    removed: Vec<HeaderName>,
-}
-
-/// A running request: where the current hop goes and how. Built before the
-/// future first runs and used in place by it (moving it into the future's
-/// body would store it twice).
-struct Hop {
-    target: Target,
-    method: Method,
-    parts: HopParts,
-    allow_redirects: bool,
-    opts: ConnectOptions,
-    timing: Timing,
-    history: Vec<Redirect>,
-    /// The headers of the last request built, when the caller wants them.
-    sent: Option<Box<HeaderMap>>,
 }
 
 impl HttpSession {
@@ -146,13 +84,13 @@ impl HttpSession {
             base,
             headers: HeaderMap::new(),
             auth,
-            verify: true,
+            tls: Tls::verified(),
             http2: true,
             connect_timeout: None,
             timeout: None,
             allow_redirects: true,
             max_redirects: DEFAULT_MAX_REDIRECTS,
-            pool: Pool::default(),
+            pool: Arc::default(),
             targets: Mutex::new(TargetCache::default()),
             template: Mutex::new(None),
             jar: Mutex::new(CookieStore::default()),
@@ -230,13 +168,24 @@ impl HttpSession {
     }
 
     /// TLS certificate verification (default on). Off accepts any
-    /// certificate for any name, like requests' `verify=False`.
+    /// certificate for any name, like requests' `verify=False`; on checks
+    /// against the bundled roots, like `verify=True`. The client
+    /// certificate, if any, stays.
     pub fn set_verify(&mut self, verify: bool) -> &mut Self {
-        if self.verify != verify {
-            self.verify = verify;
-            self.pool.clear();
-        }
+        self.tls = with_verify(&self.tls, verify);
         self
+    }
+
+    /// The TLS setting of the session's requests (CA certificates, client
+    /// certificate...). Connections made with another setting are not
+    /// used for its requests.
+    pub fn set_tls(&mut self, tls: Tls) -> &mut Self {
+        self.tls = tls;
+        self
+    }
+
+    pub fn tls(&self) -> &Tls {
+        &self.tls
     }
 
     /// Offer HTTP/2 through TLS ALPN (default on); HTTP/1.1 otherwise.
@@ -298,7 +247,7 @@ impl HttpSession {
         h
     }
 
-    fn template(&self) -> Arc<Template> {
+    pub(crate) fn template(&self) -> Arc<Template> {
         let mut t = self.template.lock().unwrap_or_else(|e| e.into_inner());
         t.get_or_insert_with(|| Template::shared(self.build_template()))
             .clone()
@@ -307,7 +256,12 @@ impl HttpSession {
     /// Resolves a request's URL. Borrowed URLs without query parameters
     /// (string literals, mostly) are cached: tasks repeat them, while URLs
     /// built per request (`format!`) would only churn the cache.
-    fn resolve(&self, url: &str, borrowed: bool, query: Option<&str>) -> Result<Target, Failure> {
+    pub(crate) fn resolve(
+        &self,
+        url: &str,
+        borrowed: bool,
+        query: Option<&str>,
+    ) -> Result<Target, Failure> {
         let cacheable = borrowed && query.is_none();
         if cacheable {
             let cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
@@ -410,292 +364,29 @@ impl HttpSession {
         response: &Response,
         error: Option<&str>,
     ) {
+        self.record_info_length(info, response, error, response.body.len() as u64);
+    }
+
+    pub(crate) fn record_info_length(
+        &self,
+        info: &ReportInfo<'_>,
+        response: &Response,
+        error: Option<&str>,
+        length: u64,
+    ) {
         let (url, name) = info.url_and_name();
         self.ctx.record_request(&RequestRecord {
             request_type: info.method.as_str(),
             name,
             response_time: Some(response.elapsed),
-            response_length: response.body.len() as u64,
+            response_length: length,
             error,
             start_time: info.start_time,
             url,
         });
     }
 
-    /// Prepares the request now (URL, headers) and returns the future that
-    /// runs it through every redirect hop; never fails. `done` makes what
-    /// `send` returns from the outcome; `keep_sent` keeps the headers sent.
-    pub(crate) fn execute<'a, M, R: 'a>(
-        &'a self,
-        b: RequestBuilder<'a, M>,
-        keep_sent: bool,
-        done: fn(&'a HttpSession, ReportInfo<'a>, Response) -> R,
-    ) -> impl Future<Output = R> + Send + 'a {
-        let start = Instant::now();
-        let start_time = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        let RequestBuilder {
-            method,
-            url,
-            query,
-            headers,
-            body,
-            content_type,
-            auth,
-            name,
-            timeout,
-            allow_redirects,
-            verify,
-            removed,
-            error,
-            ..
-        } = b;
-        let resolved = match error {
-            Some(text) => Err(Failure::Text(text)),
-            None => self.resolve(&url, matches!(url, Cow::Borrowed(_)), query.as_deref()),
-        };
-        let (info, mut plan) = match resolved {
-            Ok(target) => {
-                let info = ReportInfo {
-                    method: method.clone(),
-                    explicit_name: name,
-                    url: target.full.clone(),
-                    path_start: target.path_start,
-                    start_time,
-                };
-                let connect_timeout = match (timeout, self.connect_timeout) {
-                    (Some(a), Some(c)) => Some(a.min(c)),
-                    (a, c) => a.or(c),
-                };
-                let hop = Hop {
-                    allow_redirects: allow_redirects
-                        .unwrap_or(method != Method::HEAD && self.allow_redirects),
-                    target,
-                    method,
-                    parts: HopParts {
-                        body,
-                        content_type,
-                        more: (!headers.is_empty() || auth.is_some() || !removed.is_empty()).then(
-                            || {
-                                Box::new(MoreParts {
-                                    headers,
-                                    auth,
-                                    removed,
-                                })
-                            },
-                        ),
-                        strip_auth: false,
-                        body_dropped: false,
-                    },
-                    opts: ConnectOptions {
-                        verify: verify.unwrap_or(self.verify),
-                        http2: self.http2,
-                        connect_timeout,
-                    },
-                    timing: Timing {
-                        read_timeout: timeout.or(self.timeout),
-                    },
-                    history: Vec::new(),
-                    sent: keep_sent.then(Box::default),
-                };
-                (info, Ok(hop))
-            }
-            Err(f) => {
-                let info = ReportInfo {
-                    method,
-                    explicit_name: name,
-                    url: Bytes::from(url.into_owned()),
-                    path_start: 0,
-                    start_time,
-                };
-                (info, Err(f))
-            }
-        };
-        async move {
-            let response = match &mut plan {
-                Ok(hop) => match self.follow(hop).await {
-                    Ok(raw) => self.finish(&info, raw, hop, start),
-                    Err(f) => failed(&info, f, start.elapsed()),
-                },
-                Err(f) => failed(
-                    &info,
-                    std::mem::replace(f, Failure::Text(String::new())),
-                    start.elapsed(),
-                ),
-            };
-            done(self, info, response)
-        }
-    }
-
-    async fn follow(&self, hop: &mut Hop) -> Result<RawResponse, Failure> {
-        loop {
-            let sent = &mut hop.sent;
-            let raw = self
-                .pool
-                .exchange(&hop.target, &hop.method, hop.opts, hop.timing, |h2| {
-                    let req = self.build_request(&hop.target, &hop.method, &hop.parts, h2)?;
-                    if let Some(s) = sent.as_mut() {
-                        **s = req.merged();
-                    }
-                    Ok(req)
-                })
-                .await?;
-            if raw.headers.contains_key(SET_COOKIE) {
-                self.store_cookies(&hop.target, &raw.headers);
-            }
-            let status = raw.status.as_u16();
-            let location = match raw.headers.get(LOCATION) {
-                Some(loc)
-                    if hop.allow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308) =>
-                {
-                    loc
-                }
-                _ => return Ok(raw),
-            };
-            if hop.history.len() >= self.max_redirects {
-                return Err(Failure::TooManyRedirects(self.max_redirects));
-            }
-            let next = next_hop(&hop.target, location, &self.base)?;
-            let reason = reason_phrase(&raw).into_owned();
-            hop.history.push(Redirect {
-                url: hop.target.as_str().to_owned(),
-                status,
-                reason,
-                headers: raw.headers,
-            });
-            let to_get = match status {
-                302 | 303 => hop.method != Method::HEAD,
-                301 => hop.method == Method::POST,
-                _ => false,
-            };
-            if to_get {
-                hop.method = Method::GET;
-            }
-            let parts = &mut hop.parts;
-            if status != 307 && status != 308 {
-                parts.body = None;
-                parts.content_type = None;
-                parts.body_dropped = true;
-            }
-            if next.origin.host != hop.target.origin.host
-                || (hop.target.origin.tls && !next.origin.tls)
-            {
-                parts.strip_auth = true;
-            }
-            hop.target = next;
-        }
-    }
-
-    fn finish(
-        &self,
-        info: &ReportInfo<'_>,
-        raw: RawResponse,
-        hop: &mut Hop,
-        start: Instant,
-    ) -> Response {
-        let reason = reason_phrase(&raw);
-        let RawResponse {
-            status,
-            version,
-            headers,
-            raw_head,
-            body,
-            ..
-        } = raw;
-        let body = match decode_body(&headers, body) {
-            Ok(b) => b,
-            Err(f) => return failed(info, f, start.elapsed()),
-        };
-        let elapsed = start.elapsed();
-        let error = match status.as_u16() {
-            400.. => http_error_text(status.as_u16(), &reason, info.name()),
-            _ => None,
-        };
-        Response {
-            status: status.as_u16(),
-            reason,
-            version,
-            headers: Headers::new(headers, raw_head),
-            url: hop.target.full.clone(),
-            body,
-            history: std::mem::take(&mut hop.history),
-            elapsed,
-            error,
-            start_time: info.start_time,
-            request_headers: hop.sent.take().map(|h| *h).unwrap_or_default(),
-        }
-    }
-
-    fn build_request(
-        &self,
-        target: &Target,
-        method: &Method,
-        parts: &HopParts,
-        h2: bool,
-    ) -> Result<Outgoing, Failure> {
-        let body = parts.body.clone().unwrap_or_default();
-        let mut out = Outgoing::new(method.clone(), self.template(), body);
-        let is_base = matches!(&self.base, Ok(Some(b)) if Arc::ptr_eq(&b.origin, &target.origin));
-        if h2 {
-            out.remove(&HOST);
-            out.remove(&CONNECTION);
-        } else if !is_base && !self.headers.contains_key(HOST) {
-            out.insert(HOST, target.origin.host_header.clone());
-        }
-        if parts.body_dropped {
-            for name in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
-                out.remove(&name);
-            }
-        }
-        if let Some(more) = &parts.more {
-            let mut auth = more.auth.as_ref();
-            for name in &more.removed {
-                if *name != HOST {
-                    out.remove(name);
-                }
-                // requests applies the session's auth after dropping headers.
-                if *name == AUTHORIZATION && auth.is_none() {
-                    auth = self.auth.as_ref();
-                }
-            }
-            if !more.headers.is_empty() {
-                out.layer(&more.headers, parts.body_dropped);
-            }
-            if let Some(auth) = auth.filter(|_| !parts.strip_auth) {
-                if !more.headers.contains_key(AUTHORIZATION) {
-                    out.insert(AUTHORIZATION, auth.clone());
-                }
-            }
-        }
-        if parts.strip_auth {
-            out.remove(&AUTHORIZATION);
-        }
-        if let Some(ct) = &parts.content_type {
-            if !out.contains(&CONTENT_TYPE) {
-                out.insert(CONTENT_TYPE, ct.clone());
-            }
-        }
-        if !out.contains(&COOKIE) {
-            if let Some(cookie) = self.cookie_header(target) {
-                out.insert(COOKIE, cookie);
-            }
-        }
-        // requests sends an explicit zero length for bodiless methods other
-        // than GET and HEAD; some servers insist on it for POST. Set here so
-        // the headers sent are all known.
-        if !out.contains(&CONTENT_LENGTH) && !out.contains(&TRANSFER_ENCODING) {
-            if !out.body.is_empty() {
-                out.insert(CONTENT_LENGTH, HeaderValue::from(out.body.len()));
-            } else if *method != Method::GET && *method != Method::HEAD {
-                out.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
-            }
-        }
-        Ok(out)
-    }
-
-    fn cookie_header(&self, target: &Target) -> Option<HeaderValue> {
+    pub(crate) fn cookie_header(&self, target: &Target) -> Option<HeaderValue> {
         if !self.has_cookies.load(Ordering::Relaxed) {
             return None;
         }
@@ -715,7 +406,7 @@ impl HttpSession {
         HeaderValue::try_from(value).ok()
     }
 
-    fn store_cookies(&self, target: &Target, headers: &HeaderMap) {
+    pub(crate) fn store_cookies(&self, target: &Target, headers: &HeaderMap) {
         let Ok(url) = target.url() else {
             return;
         };
@@ -740,49 +431,29 @@ impl std::fmt::Debug for HttpSession {
                     .as_ref()
                     .map(|b| b.as_ref().map(|b| &b.origin.key)),
             )
-            .field("verify", &self.verify)
+            .field("tls", &self.tls)
             .field("allow_redirects", &self.allow_redirects)
             .finish_non_exhaustive()
     }
 }
 
-/// Resolves a Location header against the URL that sent it.
-fn next_hop(
-    current: &Target,
-    location: &HeaderValue,
-    base: &Result<Option<Base>, String>,
-) -> Result<Target, Failure> {
-    // Location bytes that are not UTF-8 are Latin-1, as requests reads them.
-    let text: String = match location.to_str() {
-        Ok(s) => s.to_owned(),
-        Err(_) => location.as_bytes().iter().map(|&b| b as char).collect(),
+/// `tls` with certificate verification turned on (the bundled roots, the
+/// name checked) or off; the client certificate stays (requests merges
+/// `verify=` and `cert=` separately).
+pub(crate) fn with_verify(tls: &Tls, verify: bool) -> Tls {
+    let s = tls.settings();
+    let same = if verify {
+        s.verify && s.check_hostname && s.roots.is_empty()
+    } else {
+        !s.verify
     };
-    let here = current.url()?;
-    let next = here.join(text.trim()).map_err(|e| {
-        Failure::Text(format!(
-            "InvalidURL({})",
-            crate::failure::py_repr(&format!("Invalid redirect location {text:?}: {e}"))
-        ))
-    })?;
-    let base = base.as_ref().ok().and_then(Option::as_ref);
-    Target::from_url(&next, base)
-}
-
-fn failed(info: &ReportInfo<'_>, failure: Failure, elapsed: Duration) -> Response {
-    Response {
-        url: info.url.clone(),
-        elapsed,
-        error: Some(failure.text()),
-        start_time: info.start_time,
-        ..Response::default()
+    if same {
+        return tls.clone();
     }
-}
-
-/// The status line's reason phrase, or the standard one when the response
-/// did not carry another.
-fn reason_phrase(raw: &RawResponse) -> Cow<'static, str> {
-    match &raw.reason {
-        Some(r) => Cow::Owned(String::from_utf8_lossy(r).into_owned()),
-        None => Cow::Borrowed(raw.status.canonical_reason().unwrap_or("")),
-    }
+    Tls::new(TlsSettings {
+        verify,
+        check_hostname: verify,
+        roots: Vec::new(),
+        ..s.clone()
+    })
 }

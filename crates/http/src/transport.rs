@@ -20,10 +20,13 @@ use hyper::client::conn::{http2, TrySendError};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use crate::connect::{connect, ConnectOptions};
+use crate::decode::StreamDecoder;
 use crate::failure::Failure;
 use crate::h1::{self, Idle};
 use crate::outgoing::Outgoing;
+use crate::stream::{BodyStream, GiveBack};
 use crate::target::{Origin, Target};
+use crate::tls::Tls;
 
 pub(crate) type Body = Full<Bytes>;
 
@@ -59,9 +62,10 @@ enum Conn {
 
 struct OriginPool {
     origin: Arc<Origin>,
-    /// TLS connections opened with and without certificate verification
-    /// are pooled apart (requests' pool key includes `cert_reqs`).
-    verify: bool,
+    /// The TLS setting of an https origin's connections: connections made
+    /// with different settings are pooled apart (as urllib3 keys its pools
+    /// by `cert_reqs`, `ca_certs`, `cert_file`...).
+    tls: Option<Tls>,
     h1: Vec<Idle>,
     /// One multiplexed connection serves every request to the origin.
     h2: Option<http2::SendRequest<Body>>,
@@ -85,13 +89,13 @@ impl Pool {
     fn with_origin<R>(
         &self,
         origin: &Arc<Origin>,
-        verify: bool,
+        tls: &Tls,
         f: impl FnOnce(&mut OriginPool) -> R,
     ) -> R {
-        let verify = verify || !origin.tls;
         let mut pools = self.lock();
         let idx = pools.iter().position(|p| {
-            (Arc::ptr_eq(&p.origin, origin) || p.origin.key == origin.key) && p.verify == verify
+            (Arc::ptr_eq(&p.origin, origin) || p.origin.key == origin.key)
+                && p.tls.as_ref().is_none_or(|t| t.same(tls))
         });
         let idx = match idx {
             Some(i) => i,
@@ -101,7 +105,7 @@ impl Pool {
                 pools.reserve_exact(1);
                 pools.push(OriginPool {
                     origin: origin.clone(),
-                    verify,
+                    tls: origin.tls.then(|| tls.clone()),
                     h1: Vec::new(),
                     h2: None,
                 });
@@ -114,9 +118,9 @@ impl Pool {
     /// An idle connection, if any (the most recently used first). A socket
     /// the server closed meanwhile is usually noticed before the request is
     /// written, which makes the request `NotSent` (see `exchange`).
-    async fn take_idle(&self, origin: &Arc<Origin>, verify: bool) -> Option<Conn> {
+    async fn take_idle(&self, origin: &Arc<Origin>, tls: &Tls) -> Option<Conn> {
         loop {
-            let (h1, h2) = self.with_origin(origin, verify, |p| {
+            let (h1, h2) = self.with_origin(origin, tls, |p| {
                 if let Some(h2) = &p.h2 {
                     if !h2.is_closed() {
                         return (None, Some(h2.clone()));
@@ -135,8 +139,8 @@ impl Pool {
         }
     }
 
-    fn put_back_h1(&self, origin: &Arc<Origin>, verify: bool, idle: Idle) {
-        self.with_origin(origin, verify, |p| {
+    pub(crate) fn put_back_h1(&self, origin: &Arc<Origin>, tls: &Tls, idle: Idle) {
+        self.with_origin(origin, tls, |p| {
             if p.h1.len() < MAX_IDLE_PER_ORIGIN {
                 p.h1.reserve_exact(1);
                 p.h1.push(idle);
@@ -144,8 +148,8 @@ impl Pool {
         });
     }
 
-    fn put_back_h2(&self, origin: &Arc<Origin>, verify: bool, sender: http2::SendRequest<Body>) {
-        self.with_origin(origin, verify, |p| {
+    fn put_back_h2(&self, origin: &Arc<Origin>, tls: &Tls, sender: http2::SendRequest<Body>) {
+        self.with_origin(origin, tls, |p| {
             if p.h2.is_none() && !sender.is_closed() {
                 p.h2 = Some(sender);
             }
@@ -161,7 +165,7 @@ impl Pool {
         &self,
         target: &Target,
         method: &Method,
-        opts: ConnectOptions,
+        opts: ConnectOptions<'_>,
         timing: Timing,
         mut build: impl FnMut(bool) -> Result<Outgoing, Failure>,
     ) -> Result<RawResponse, Failure> {
@@ -170,7 +174,7 @@ impl Pool {
         let mut retried = false;
         let mut passed_over = 0;
         loop {
-            let (conn, reused) = match self.take_idle(origin, opts.verify).await {
+            let (conn, reused) = match self.take_idle(origin, opts.tls).await {
                 Some(c) => (c, true),
                 // Boxed: connecting (TLS, HTTP/2 handshakes) has a large
                 // future that the hot path would otherwise copy around.
@@ -192,7 +196,7 @@ impl Pool {
                     poll_fn(|cx| match run.as_mut().poll(cx) {
                         Poll::Ready((outcome, idle)) => {
                             if let Some(i) = idle {
-                                self.put_back_h1(origin, opts.verify, i);
+                                self.put_back_h1(origin, opts.tls, i);
                             }
                             Poll::Ready(Some(outcome))
                         }
@@ -203,7 +207,7 @@ impl Pool {
                 }
                 Conn::H2(sender) => {
                     if !reused {
-                        self.put_back_h2(origin, opts.verify, sender.clone());
+                        self.put_back_h2(origin, opts.tls, sender.clone());
                     }
                     let req = h2_request(build(true)?, target)?;
                     let mut run = Box::pin(send_and_read_h2(sender, req));
@@ -245,6 +249,156 @@ impl Pool {
             }
         }
     }
+}
+
+/// A response whose body is still to be read (a streamed request).
+pub(crate) struct StreamedRaw {
+    pub status: StatusCode,
+    pub version: Version,
+    pub reason: Option<Bytes>,
+    pub headers: HeaderMap,
+    pub raw_head: Option<Bytes>,
+    pub body: BodyStream,
+}
+
+impl Pool {
+    /// Like `exchange`, but returns at the response head with the body
+    /// still to read (on the connection, which stays out of the pool until
+    /// the body has been read).
+    pub async fn exchange_streamed(
+        self: &Arc<Self>,
+        target: &Target,
+        method: &Method,
+        opts: ConnectOptions<'_>,
+        timing: Timing,
+        mut build: impl FnMut(bool) -> Result<Outgoing, Failure>,
+    ) -> Result<StreamedRaw, Failure> {
+        let read_timeout = timing.read_timeout;
+        let origin = &target.origin;
+        let mut retried = false;
+        let mut passed_over = 0;
+        loop {
+            let (conn, reused) = match self.take_idle(origin, opts.tls).await {
+                Some(c) => (c, true),
+                None => (Box::pin(open(origin, opts)).await?, false),
+            };
+            let mut deadline = read_timeout.map(|t| Box::pin(tokio::time::sleep(t)));
+            let outcome = match conn {
+                Conn::H1(idle) => {
+                    let out = build(false)?;
+                    let run = h1::exchange_head(idle, out, target.request_target(), reused);
+                    before(&mut deadline, run).await.map(|r| {
+                        r.map(|sh| {
+                            let (status, version, reason, headers, raw) = sh.head.into_parts();
+                            let decoder = headers.as_deref().and_then(StreamDecoder::for_headers);
+                            let give_back = GiveBack {
+                                pool: self.clone(),
+                                origin: origin.clone(),
+                                tls: opts.tls.clone(),
+                            };
+                            let body = BodyStream::h1(
+                                sh.framing,
+                                sh.rest,
+                                sh.socket,
+                                sh.reusable,
+                                decoder,
+                                give_back,
+                                read_timeout,
+                            );
+                            StreamedRaw {
+                                status,
+                                version,
+                                reason,
+                                raw_head: headers.is_none().then_some(raw),
+                                headers: headers.map(|h| *h).unwrap_or_default(),
+                                body,
+                            }
+                        })
+                    })
+                }
+                Conn::H2(mut sender) => {
+                    if !reused {
+                        self.put_back_h2(origin, opts.tls, sender.clone());
+                    }
+                    let req = h2_request(build(true)?, target)?;
+                    let run = async move {
+                        sender
+                            .try_send_request(req)
+                            .await
+                            .map_err(Exchange::from_try_send)
+                    };
+                    before(&mut deadline, run).await.map(|r| {
+                        r.map(|resp| {
+                            let (head, body) = resp.into_parts();
+                            let decoder = StreamDecoder::for_headers(&head.headers);
+                            let expected = content_length(&head);
+                            let body = BodyStream::h2(
+                                body,
+                                expected,
+                                decoder,
+                                read_timeout,
+                                origin.clone(),
+                            );
+                            StreamedRaw {
+                                status: head.status,
+                                version: head.version,
+                                reason: None,
+                                headers: head.headers,
+                                raw_head: None,
+                                body,
+                            }
+                        })
+                    })
+                }
+            };
+            let Some(outcome) = outcome else {
+                return Err(Failure::ReadTimeout {
+                    tls: origin.tls,
+                    host: origin.host.to_string(),
+                    port: origin.port,
+                    timeout: read_timeout.unwrap_or_default(),
+                });
+            };
+            match outcome {
+                Ok(raw) => return Ok(raw),
+                Err(Exchange::NotSent(f)) => {
+                    if reused && passed_over <= MAX_IDLE_PER_ORIGIN {
+                        passed_over += 1;
+                        continue;
+                    }
+                    return Err(f);
+                }
+                Err(Exchange::Head(f)) => {
+                    if reused && !retried && is_idempotent(method) && f.closed_before_answer() {
+                        retried = true;
+                        continue;
+                    }
+                    return Err(f);
+                }
+                Err(Exchange::Body(f)) => return Err(f),
+            }
+        }
+    }
+}
+
+/// `f`'s output, unless the deadline passes first.
+async fn before<F: Future>(
+    deadline: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+    f: F,
+) -> Option<F::Output> {
+    let mut f = Box::pin(f);
+    poll_fn(|cx| match f.as_mut().poll(cx) {
+        Poll::Ready(out) => Poll::Ready(Some(out)),
+        Poll::Pending
+            if deadline
+                .as_mut()
+                .is_some_and(|d| d.as_mut().poll(cx).is_ready()) =>
+        {
+            Poll::Ready(None)
+        }
+        Poll::Pending => Poll::Pending,
+    })
+    .await
 }
 
 /// An HTTP/2 request for `out`.
@@ -359,7 +513,7 @@ fn is_idempotent(m: &Method) -> bool {
 }
 
 /// A new connection; HTTP/2 when TLS negotiated it.
-async fn open(origin: &Origin, opts: ConnectOptions) -> Result<Conn, Failure> {
+async fn open(origin: &Origin, opts: ConnectOptions<'_>) -> Result<Conn, Failure> {
     let socket = connect(origin, opts).await?;
     if !socket.is_h2() {
         return Ok(Conn::H1(Idle::new(socket)));

@@ -322,22 +322,41 @@ impl Chunked {
     /// Decodes what it can of `input` into `out`; returns how many input
     /// bytes were used (a line cut short waits for more input).
     pub fn decode(&mut self, input: &[u8], out: &mut BytesMut) -> Result<usize, String> {
+        self.decode_until(input, out, usize::MAX, false)
+            .map(|(used, _)| used)
+    }
+
+    /// Like `decode`, but stops once `out` holds `limit` bytes, and with
+    /// `stop_at_chunk_end` at the end of a chunk's data (what a streamed
+    /// body hands out as one piece, as urllib3 does). Also says whether it
+    /// stopped at the end of a chunk.
+    pub fn decode_until(
+        &mut self,
+        input: &[u8],
+        out: &mut BytesMut,
+        limit: usize,
+        stop_at_chunk_end: bool,
+    ) -> Result<(usize, bool), String> {
         let mut pos = 0;
         loop {
             let rest = &input[pos..];
             match self.state {
-                ChunkState::Done => return Ok(pos),
+                ChunkState::Done => return Ok((pos, false)),
                 ChunkState::Data(left) => {
-                    if rest.is_empty() {
-                        return Ok(pos);
+                    let room = limit.saturating_sub(out.len());
+                    if rest.is_empty() || room == 0 {
+                        return Ok((pos, false));
                     }
-                    let n = (left.min(rest.len() as u64)) as usize;
+                    let n = (left.min(rest.len() as u64)).min(room as u64) as usize;
                     out.extend_from_slice(&rest[..n]);
                     pos += n;
                     self.state = match left - n as u64 {
                         0 => ChunkState::DataEnd,
                         l => ChunkState::Data(l),
                     };
+                    if stop_at_chunk_end && self.state == ChunkState::DataEnd {
+                        return Ok((pos, true));
+                    }
                 }
                 ChunkState::DataEnd => match rest {
                     [b'\r', b'\n', ..] => {
@@ -348,7 +367,7 @@ impl Chunked {
                         pos += 1;
                         self.state = ChunkState::Size;
                     }
-                    [] | [b'\r'] => return Ok(pos),
+                    [] | [b'\r'] => return Ok((pos, false)),
                     _ => return Err(chunk_error("missing CRLF after chunk data", out.len())),
                 },
                 ChunkState::Size => {
@@ -356,7 +375,7 @@ impl Chunked {
                         if rest.len() > MAX_CHUNK_LINE {
                             return Err(invalid_chunk_length(rest, out.len()));
                         }
-                        return Ok(pos);
+                        return Ok((pos, false));
                     };
                     let line = &rest[..end];
                     let digits = line
@@ -380,7 +399,7 @@ impl Chunked {
                         if self.trailer_bytes + rest.len() > MAX_TRAILERS {
                             return Err(chunk_error("trailers too long", out.len()));
                         }
-                        return Ok(pos);
+                        return Ok((pos, false));
                     };
                     self.trailer_bytes += end + 1;
                     if self.trailer_bytes > MAX_TRAILERS {
@@ -549,6 +568,27 @@ mod tests {
             assert!(c.is_done());
             assert_eq!(&out[..], b"abc0123456789abcdef");
         }
+    }
+
+    #[test]
+    fn chunked_bodies_can_be_handed_out_chunk_by_chunk() {
+        let wire = b"3\r\nabc\r\n5\r\nhello\r\n0\r\n\r\n";
+        let mut c = Chunked::new();
+        let mut out = BytesMut::new();
+        let (used, ended) = c.decode_until(wire, &mut out, usize::MAX, true).unwrap();
+        assert_eq!((&out[..], ended), (&b"abc"[..], true));
+        out.clear();
+        let (more, ended) = c.decode_until(&wire[used..], &mut out, 2, true).unwrap();
+        assert_eq!((&out[..], ended), (&b"he"[..], false));
+        out.clear();
+        let (rest, ended) = c
+            .decode_until(&wire[used + more..], &mut out, usize::MAX, true)
+            .unwrap();
+        assert_eq!((&out[..], ended), (&b"llo"[..], true));
+        out.clear();
+        let left = &wire[used + more + rest..];
+        assert_eq!(c.decode(left, &mut out).unwrap(), left.len());
+        assert!(c.is_done() && out.is_empty());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! TLS: verification on by default (a self-signed certificate fails),
-//! verify off accepts it; HTTP/2 through ALPN when the server offers it.
+//! TLS: verification on by default (a self-signed certificate fails, named
+//! as OpenSSL names it), verify off accepts it; HTTP/2 through ALPN when the
+//! server offers it.
 
 mod common;
 
@@ -75,7 +76,7 @@ async fn verify_on_rejects_a_self_signed_certificate() {
     assert_eq!(r.status(), 0);
     assert_eq!(
         r.error(),
-        Some("SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to get local issuer certificate'))")
+        Some("SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate'))")
     );
     let e = rec.single();
     assert_eq!(e.name, "/secure");
@@ -160,4 +161,24 @@ async fn verify_per_request_overrides_the_session_and_pools_apart() {
     let r = client.get("/e").unrecorded().send().await;
     assert_eq!(r.text(), "HTTP/1.1 /e");
     assert_eq!(rec.events().len(), 4);
+}
+
+#[tokio::test]
+async fn a_streamed_response_over_http2_is_read_on_demand() {
+    let server = tls_server(&[b"h2", b"http/1.1"]).await;
+    let rec = Recorded::new(Some(&format!("https://localhost:{}", server.addr.port())));
+    let mut client = HttpSession::new(&rec.ctx);
+    client.set_verify(false);
+    let mut r = client.get("/streamed").stream().send().await;
+    assert_eq!(r.version(), Version::HTTP_2);
+    assert!(r.body().unwrap().is_chunked());
+    let mut body = Vec::new();
+    while let Some(piece) = r.chunk().await.unwrap() {
+        body.extend_from_slice(&piece);
+    }
+    assert_eq!(body, b"HTTP/2.0 /streamed");
+    drop(r);
+    let r = client.get("/after").send().await;
+    assert_eq!(r.text(), "HTTP/2.0 /after");
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
 }

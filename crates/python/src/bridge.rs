@@ -9,19 +9,34 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex, MutexGuard};
 
-use rocust_http::Response;
+use rocust_http::{BodyStream, Bytes, Response};
 use tokio::sync::oneshot;
 
 use crate::command::{Command, Reply};
 use crate::http::FailRule;
 use crate::wakeup::Wakeup;
 
-/// A finished HTTP exchange for a waiting greenlet.
+/// A finished HTTP exchange, or read of a streamed body, for a waiting
+/// greenlet.
 pub struct HttpDone {
     pub id: u64,
-    pub response: Response,
-    pub recorded: bool,
-    pub rule: FailRule,
+    pub outcome: HttpOutcome,
+}
+
+// Responses are the common case: boxing them would cost an allocation per
+// request; the rare streamed body is boxed instead.
+#[allow(clippy::large_enum_variant)]
+pub enum HttpOutcome {
+    Response {
+        response: Response,
+        recorded: bool,
+        rule: FailRule,
+        /// The body still to read, for a streamed request, and the HTTP
+        /// thread that reads it.
+        body: Option<(usize, Box<BodyStream>)>,
+    },
+    /// The next part of a streamed body, or requests' error text.
+    Body(Result<Bytes, String>),
 }
 
 #[derive(Default)]

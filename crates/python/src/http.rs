@@ -1,17 +1,19 @@
 //! HTTP for Python users: Rust threads run every exchange with
 //! `rocust_http` and never take the GIL; results go back through the bridge.
+//! A streamed response's body stays on its thread and is read there, one
+//! `read_body` at a time, as Python asks for it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rocust_core::env::Environment;
 use rocust_core::stats::StatsRecorder;
 use rocust_core::user::UserContext;
-use rocust_http::{Bytes, HeaderMap, HttpSession, Method};
+use rocust_http::{BodyStream, Bytes, HeaderMap, HttpSession, Method, Tls};
 use tokio::sync::mpsc;
 
-use crate::bridge::{Bridge, HttpDone};
+use crate::bridge::{Bridge, HttpDone, HttpOutcome};
 
 /// Which statuses count as success when the engine records a request itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,12 +53,64 @@ pub struct Job {
     pub rule: FailRule,
     /// Record in the engine under this name if the rule says success.
     pub record: Option<String>,
+    /// The request's TLS setting; the session's when None.
+    pub tls: Option<Tls>,
+    /// Return at the response head, the body left in a `StreamSlot`.
+    pub stream: bool,
+    /// The HTTP thread the session lives on (where its body is read).
+    pub thread: usize,
+}
+
+/// A streamed body between reads: taken by the read under way, dropped
+/// (closing its connection) when Python closes or forgets the response.
+#[derive(Default)]
+pub struct StreamSlot {
+    body: Mutex<Option<BodyStream>>,
+    closed: AtomicBool,
+}
+
+impl StreamSlot {
+    pub fn new(body: BodyStream) -> Self {
+        Self {
+            body: Mutex::new(Some(body)),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<BodyStream>> {
+        self.body.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drops the body now, or when the read under way ends.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let body = self.lock().take();
+        drop(body);
+    }
+}
+
+/// One read of a streamed body (see `BodyStream::read`).
+pub struct ReadJob {
+    pub id: u64,
+    pub slot: Arc<StreamSlot>,
+    pub want: usize,
+    pub limit: usize,
+    pub per_chunk: bool,
+    pub decode: bool,
+}
+
+/// What an HTTP thread is asked to do. Requests are the common case: boxing
+/// them would cost an allocation per request.
+#[allow(clippy::large_enum_variant)]
+pub enum Work {
+    Request(Job),
+    Read(ReadJob),
 }
 
 /// The HTTP threads: one current-thread runtime each; a session stays on
 /// the thread it was created for, so its connections do too.
 pub struct HttpThreads {
-    senders: Vec<mpsc::UnboundedSender<Job>>,
+    senders: Vec<mpsc::UnboundedSender<Work>>,
     recorders: Vec<StatsRecorder>,
     env: Arc<Environment>,
     next: AtomicUsize,
@@ -104,21 +158,52 @@ impl HttpThreads {
         (thread, Arc::new(session))
     }
 
-    pub fn submit(&self, thread: usize, job: Job) -> bool {
-        self.senders[thread].send(job).is_ok()
+    pub fn submit(&self, thread: usize, work: Work) -> bool {
+        self.senders
+            .get(thread)
+            .is_some_and(|s| s.send(work).is_ok())
     }
 }
 
 fn serve(
     runtime: tokio::runtime::Runtime,
-    mut jobs: mpsc::UnboundedReceiver<Job>,
+    mut jobs: mpsc::UnboundedReceiver<Work>,
     bridge: Arc<Bridge>,
 ) {
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async move {
-        while let Some(job) = jobs.recv().await {
-            tokio::task::spawn_local(run(job, bridge.clone()));
+        while let Some(work) = jobs.recv().await {
+            match work {
+                Work::Request(job) => tokio::task::spawn_local(run(job, bridge.clone())),
+                Work::Read(job) => tokio::task::spawn_local(read(job, bridge.clone())),
+            };
         }
+    });
+}
+
+async fn read(job: ReadJob, bridge: Arc<Bridge>) {
+    let ReadJob {
+        id,
+        slot,
+        want,
+        limit,
+        per_chunk,
+        decode,
+    } = job;
+    let taken = slot.lock().take();
+    let outcome = match taken {
+        None => Ok(Bytes::new()),
+        Some(mut body) => {
+            let out = body.read(want, limit, per_chunk, decode).await;
+            if !body.is_done() && !slot.closed.load(Ordering::Acquire) {
+                *slot.lock() = Some(body);
+            }
+            out.map_err(|e| e.text().to_owned())
+        }
+    };
+    bridge.push_http(HttpDone {
+        id,
+        outcome: HttpOutcome::Body(outcome),
     });
 }
 
@@ -134,6 +219,9 @@ async fn run(job: Job, bridge: Arc<Bridge>) {
         allow_redirects,
         rule,
         record,
+        tls,
+        stream,
+        thread,
     } = job;
     let mut request = session
         .request(method.clone(), url)
@@ -145,6 +233,22 @@ async fn run(job: Job, bridge: Arc<Bridge>) {
     if let Some(timeout) = timeout {
         request = request.timeout(timeout);
     }
+    if let Some(tls) = tls {
+        request = request.tls(tls);
+    }
+    if stream {
+        let (response, body) = request.unrecorded().stream().send().await.into_parts();
+        bridge.push_http(HttpDone {
+            id,
+            outcome: HttpOutcome::Response {
+                response,
+                recorded: false,
+                rule,
+                body: body.map(|b| (thread, Box::new(b))),
+            },
+        });
+        return;
+    }
     let response = request.unrecorded().send().await;
     let recorded = match &record {
         Some(name) if rule.is_success(response.status()) => {
@@ -155,15 +259,27 @@ async fn run(job: Job, bridge: Arc<Bridge>) {
     };
     bridge.push_http(HttpDone {
         id,
-        response,
-        recorded,
-        rule,
+        outcome: HttpOutcome::Response {
+            response,
+            recorded,
+            rule,
+            body: None,
+        },
     });
 }
 
 /// FastHttpUser's (geventhttpclient's) text for a failure without a
 /// response, from the requests-style text rocust_http gives.
 pub fn fast_http_error(text: &str, url: &str) -> Option<String> {
+    // A failed handshake: geventhttpclient raises the ssl module's error as
+    // is, where requests wraps it in urllib3's SSLError.
+    if let Some(inner) = text
+        .strip_prefix("SSLError(")
+        .and_then(|t| t.strip_suffix(')'))
+        .filter(|t| t.starts_with("SSL"))
+    {
+        return Some(inner.to_owned());
+    }
     if text.starts_with("RemoteDisconnected(") {
         return Some("HTTPConnectionClosed('connection closed.')".to_owned());
     }
@@ -201,6 +317,18 @@ mod tests {
                 "ConnectionRefusedError(111, 'Connection refused')",
                 "http://h/"
             ),
+            None
+        );
+        assert_eq!(
+            fast_http_error(
+                "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] x'))",
+                "https://h/"
+            )
+            .as_deref(),
+            Some("SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] x')")
+        );
+        assert_eq!(
+            fast_http_error("SSLError(1, '[SSL: WRONG_VERSION_NUMBER] x')", "https://h/"),
             None
         );
     }

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyBytes, PyList};
 use rocust::report::{interval, Percentiles, ReportSettings};
 use rocust_core::shape::ShapeTick;
 use rocust_core::stats::StatsRecorder;
@@ -31,11 +31,11 @@ use rocust_core::user::{TaskInfo, UserClassInfo};
 use rocust_http::{Bytes, HeaderMap, HeaderName, HeaderValue, HttpSession, Method};
 
 use crate::backend::{PythonSource, Shared};
-use crate::bridge::Bridge;
+use crate::bridge::{Bridge, HttpOutcome};
 use crate::command::{Command, Event, Reply};
-use crate::http::{FailRule, HttpThreads, Job};
+use crate::http::{FailRule, HttpThreads, Job, ReadJob, Work};
 use crate::options::ParsedOptions;
-use crate::response::RawResponse;
+use crate::response::{BodyStream, PyTls, RawResponse};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -241,7 +241,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Everything that arrived: finished requests as (waiter, RawResponse)
+    /// Everything that arrived: finished requests as (waiter, RawResponse),
+    /// reads of streamed bodies as (waiter, (bytes, error text or None)),
     /// and `Command`s.
     fn drain<'py>(
         &mut self,
@@ -250,9 +251,29 @@ impl Engine {
         let (http, commands) = self.shared.bridge.drain();
         let done = PyList::empty(py);
         for d in http {
-            if let Some(waiter) = self.waiters.remove(&d.id) {
-                let raw = Bound::new(py, RawResponse::new(d.response, d.recorded, d.rule))?;
-                done.append((waiter, raw))?;
+            let Some(waiter) = self.waiters.remove(&d.id) else {
+                continue;
+            };
+            match d.outcome {
+                HttpOutcome::Response {
+                    response,
+                    recorded,
+                    rule,
+                    body,
+                } => {
+                    let stream = match body {
+                        Some((thread, body)) => Some(Py::new(py, BodyStream::new(thread, *body))?),
+                        None => None,
+                    };
+                    let raw = Bound::new(py, RawResponse::new(response, recorded, rule, stream))?;
+                    done.append((waiter, raw))?;
+                }
+                HttpOutcome::Body(Ok(data)) => {
+                    done.append((waiter, (PyBytes::new(py, &data), None::<String>)))?;
+                }
+                HttpOutcome::Body(Err(text)) => {
+                    done.append((waiter, (PyBytes::new(py, b""), Some(text))))?;
+                }
             }
         }
         let cmds = PyList::empty(py);
@@ -312,9 +333,11 @@ impl Engine {
     }
 
     /// Starts a request; `waiter` (a gevent Waiter) gets the RawResponse
-    /// through `drain`.
+    /// through `drain`. `tls` (default: the session's) sets how the server
+    /// is verified and the client certificate; with `stream` the response
+    /// comes at its head and its body is read with `read_body`.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (session, waiter, method, url, headers, body, timeout, allow_redirects, record_name, fail_rule))]
+    #[pyo3(signature = (session, waiter, method, url, headers, body, timeout, allow_redirects, record_name, fail_rule, tls = None, stream = false))]
     fn send(
         &mut self,
         session: &Session,
@@ -327,6 +350,8 @@ impl Engine {
         allow_redirects: bool,
         record_name: Option<String>,
         fail_rule: u8,
+        tls: Option<PyRef<'_, PyTls>>,
+        stream: bool,
     ) -> PyResult<()> {
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| PyValueError::new_err(format!("Invalid HTTP method {method:?}")))?;
@@ -358,8 +383,47 @@ impl Engine {
             allow_redirects,
             rule,
             record: record_name,
+            tls: tls.map(|t| t.0.clone()),
+            stream,
+            thread: session.thread,
         };
-        if !http.submit(session.thread, job) {
+        if !http.submit(session.thread, Work::Request(job)) {
+            return Err(PyRuntimeError::new_err(
+                "the engine's HTTP threads have stopped",
+            ));
+        }
+        self.waiters.insert(id, waiter);
+        Ok(())
+    }
+
+    /// Reads the next part of a streamed body (see `rocust_http::BodyStream::read`);
+    /// `waiter` gets (bytes, None), or (b"", requests' error text), through
+    /// `drain`. Empty bytes: the body has ended.
+    #[pyo3(signature = (stream, waiter, want, limit, per_chunk, decode))]
+    fn read_body(
+        &mut self,
+        stream: &BodyStream,
+        waiter: Py<PyAny>,
+        want: usize,
+        limit: usize,
+        per_chunk: bool,
+        decode: bool,
+    ) -> PyResult<()> {
+        let http =
+            self.shared.http.get().ok_or_else(|| {
+                PyRuntimeError::new_err("the engine's HTTP threads are not running")
+            })?;
+        let id = self.next_id;
+        self.next_id += 1;
+        let job = ReadJob {
+            id,
+            slot: stream.slot.clone(),
+            want,
+            limit,
+            per_chunk,
+            decode,
+        };
+        if !http.submit(stream.thread, Work::Read(job)) {
             return Err(PyRuntimeError::new_err(
                 "the engine's HTTP threads have stopped",
             ));
@@ -519,6 +583,8 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Event>()?;
     m.add_class::<Session>()?;
     m.add_class::<RawResponse>()?;
+    m.add_class::<BodyStream>()?;
+    m.add_class::<PyTls>()?;
     m.add_class::<ParsedOptions>()?;
     m.add_function(wrap_pyfunction!(options::parse_args, m)?)?;
     m.add_function(wrap_pyfunction!(options::locustfile_option, m)?)?;

@@ -18,6 +18,7 @@ this module re-exports the names locustfiles import from ``locust.clients``.
 # ruff: noqa: PLC0414
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -78,9 +79,12 @@ from ._http.session import SessionBase
 from ._http.session import _warned as _warned
 from ._http.session import logger as logger
 from ._http.session import warn_once as warn_once
+from ._http.stream import StreamedBody
 from ._http.structures import CaseInsensitiveDict as CaseInsensitiveDict
 from ._http.structures import _header_value as _header_value
+from ._http.tls import merged_verify, requests_tls
 from ._http.transport import RawResponse as RawResponse
+from ._http.transport import TlsConfig
 from ._http.transport import Transport as Transport
 from ._http.transport import new_transport
 from ._http.transport import (
@@ -196,6 +200,11 @@ class HttpSession(SessionBase):
     ``catch_response`` (decide success/failure in a with-block) and ``context``.
     """
 
+    # The TLS setting of the session's verify/cert values last resolved (see _session_tls).
+    _tls_verify: Any = object()
+    _tls_cert: Any = None
+    _tls: TlsConfig | None = None
+
     def __init__(
         self, base_url: str, request_event: EventHook, user: Any, *args: Any, pool_manager: Any = None, **kwargs: Any
     ) -> None:
@@ -287,11 +296,44 @@ class HttpSession(SessionBase):
         ):
             return self._request_full(method, url, name, catch_response, context, data, json, allow_redirects, kwargs)
         wire = method.upper()
+        tls = self._tls if self.verify is self._tls_verify and self.cert is self._tls_cert else self._session_tls(base)
         return self._exchange(
             method, wire, base + url, name or self._base_path + url, self._session_headers(),
-            None if wire == "GET" or wire == "HEAD" else b"", None, allow_redirects, self.verify is not False,
-            False, catch_response, context, None,
+            None if wire == "GET" or wire == "HEAD" else b"", None, allow_redirects, tls, False, False,
+            catch_response, context, None,
         )  # fmt: skip
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether the environment's CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) is
+        used, as requests does; HttpUser turns it off, as Locust does."""
+        return self.__dict__.get("_trust_env", True)  # type: ignore[no-any-return]
+
+    @trust_env.setter
+    def trust_env(self, value: bool) -> None:
+        self.__dict__["_trust_env"] = value
+        self.__dict__.pop("_tls_verify", None)
+
+    def _session_tls(self, url: str) -> TlsConfig | None:
+        """The TLS setting of the session's ``verify`` and ``cert`` (and of the
+        environment's CA bundle), kept until they change. A CA path that does not exist
+        is looked at again on each https request (Locust raises then)."""
+        verify, cert = self.verify, self.cert
+        merged = merged_verify(None, verify, self.trust_env)
+        tls = requests_tls(merged, cert, url[:6].lower() == "https:")
+        if not isinstance(merged, str) or os.path.exists(merged):
+            self._tls_verify, self._tls_cert, self._tls = verify, cert, tls
+        return tls
+
+    def _tls_for(self, verify: Any, cert: Any, url: str) -> TlsConfig | None:
+        """The TLS setting of a request given ``verify=`` and ``cert=`` (None: the
+        session's), merged as requests merges them."""
+        if verify is None and cert is None:
+            if self.verify is self._tls_verify and self.cert is self._tls_cert:
+                return self._tls
+            return self._session_tls(url)
+        merged = merged_verify(verify, self.verify, self.trust_env)
+        return requests_tls(merged, self.cert if cert is None else cert, url[:6].lower() == "https:")
 
     def _request_full(
         self,
@@ -350,14 +392,12 @@ class HttpSession(SessionBase):
             # (connect, read): the transport has one timeout, applied per read like
             # requests' read timeout (which is what catches a slow server).
             timeout = timeout[1]
-        verify = kwargs.get("verify")
-        verify = self.verify if verify is None else verify
-        if isinstance(verify, str):
-            warn_once("verify-path", "rocust: verify=<CA bundle path> is not supported; the system roots are used")
-            verify = True
-        for key in ("cert", "proxies"):
-            if kwargs.get(key) or getattr(self, key):
-                warn_once(key, f"rocust: the '{key}' argument of requests is not supported and is ignored")
+        tls = self._tls_for(kwargs.get("verify"), kwargs.get("cert"), full_url)
+        if kwargs.get("proxies") or self.proxies:
+            warn_once("proxies", "rocust: the 'proxies' argument of requests is not supported and is ignored")
+        # Locust takes the length of a response from its Content-Length header when the
+        # request says stream=True; a session-wide stream only defers reading the body.
+        header_length = bool(kwargs.get("stream", False))
         stream = kwargs.get("stream")
         stream = self.stream if stream is None else stream
         hooks = list(self.hooks.get("response") or [])
@@ -366,7 +406,7 @@ class HttpSession(SessionBase):
             hooks += extra if isinstance(extra, (list, tuple)) else [extra]
         pairs = [(k, _header_value(k, v)) for k, v in headers.items() if v is not None]
         return self._exchange(
-            method, wire, full_url, name, pairs, body, timeout, allow_redirects, bool(verify), bool(stream),
+            method, wire, full_url, name, pairs, body, timeout, allow_redirects, tls, bool(stream), header_length,
             catch_response, context, hooks, shown_body,
         )  # fmt: skip
 
@@ -380,8 +420,9 @@ class HttpSession(SessionBase):
         body: bytes | None,
         timeout: float | None,
         allow_redirects: bool,
-        verify: bool,
+        tls: TlsConfig | None,
         stream: bool,
+        header_length: bool,
         catch_response: bool,
         context: dict[str, Any],
         hooks: list[Callable[..., Any]] | None,
@@ -397,8 +438,10 @@ class HttpSession(SessionBase):
             and request_listeners_allow_delegation(event)
         ):
             record = name
-        raw = self.transport.send(wire, url, headers, body, timeout, allow_redirects, verify, record, 0)
-        resp = ResponseContextManager(raw, (rtype, name, url, shown_body, stream, wire), event, catch_response)
+        raw = self.transport.send(wire, url, headers, body, timeout, allow_redirects, tls, record, 0, stream)
+        resp = ResponseContextManager(raw, (rtype, name, url, shown_body, header_length, wire), event, catch_response)
+        if stream and raw.stream is not None:
+            resp._body = StreamedBody(self.transport, raw.stream)
         if hooks:
             for hook in hooks:
                 replaced = hook(resp)
@@ -413,8 +456,10 @@ class HttpSession(SessionBase):
             inner = engine_error(raw.error, resp)
             resp.error = requests_connection_error(inner, url, resp)
             length = 0
-        elif stream:
+        elif header_length:
             length = int(resp.headers.get("content-length") or 0)
+        elif resp._body is not None:
+            length = len(resp.content or b"")
         else:
             length = len(raw.body)
         resp._meta = {

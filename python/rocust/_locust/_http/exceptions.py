@@ -93,11 +93,14 @@ if TYPE_CHECKING or _requests is None:
             self.response = None
             self.request = None
 
+    class StreamConsumedError(RequestException, TypeError):
+        """The content of a streamed response was already handed out."""
+
     if not TYPE_CHECKING:
         present_as(
             CLIENTS, RequestException, HTTPError, ConnectionError, SSLError, Timeout, ConnectTimeout, ReadTimeout,
             TooManyRedirects, InvalidURL, MissingSchema, InvalidSchema, InvalidHeader, ChunkedEncodingError,
-            ContentDecodingError, InvalidJSONError, JSONDecodeError,
+            ContentDecodingError, InvalidJSONError, JSONDecodeError, StreamConsumedError,
         )  # fmt: skip
 else:
     RequestException = _requests.RequestException
@@ -116,6 +119,7 @@ else:
     ContentDecodingError = _requests.ContentDecodingError
     InvalidJSONError = _requests.InvalidJSONError
     JSONDecodeError = _requests.JSONDecodeError
+    StreamConsumedError = _requests.StreamConsumedError
 
 
 if TYPE_CHECKING or _requests is None:

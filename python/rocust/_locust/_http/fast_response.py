@@ -11,7 +11,9 @@ from typing import Any
 from ..exception import LocustError, ResponseError
 from . import FASTHTTP, present_as
 from .encoding import detect_encoding, encoding_from_headers
+from .exceptions import ConnectionError as RequestsConnectionError
 from .response import _UNSET, CatchResponse
+from .stream import FastStream, StreamedBody
 from .structures import Headers, headers_from_pairs
 from .transport import RawResponse
 
@@ -99,6 +101,8 @@ class FastResponse:
     _headers: Headers | None
     _req_obj: FastRequest
     _history: list[FastResponse]
+    _body: StreamedBody | None = None
+    """The body still to read, for a streamed response (``stream=True``)."""
 
     def __init__(self, raw: RawResponse, info: FastRequestInfo) -> None:
         self._raw = raw
@@ -126,8 +130,15 @@ class FastResponse:
 
     @property
     def content(self) -> bytes | None:
+        """The body, decompressed; a streamed one is read (the rest of it) on first use."""
         if self._raw.error is not None:
             return None
+        body = self._body
+        if body is not None:
+            cached = self.__dict__.get("_content")
+            if cached is None:
+                cached = self.__dict__["_content"] = self._fast_stream().read_rest()
+            return cached
         self._pos = -1
         return self._raw.body
 
@@ -205,8 +216,22 @@ class FastResponse:
         if self.error:
             raise self.error
 
+    @property
+    def stream(self) -> FastStream:
+        """The body as geventhttpclient's socket response: ``read(n)``, ``readline()``,
+        iteration in 4 KB blocks (a body not streamed has already been read)."""
+        return self._fast_stream()
+
+    def _fast_stream(self) -> FastStream:
+        stream = self.__dict__.get("_stream")
+        if stream is None:
+            stream = self.__dict__["_stream"] = FastStream(self._body)
+        return stream
+
     def read(self, n: int | None = None) -> bytes:
         """The next ``n`` bytes of a stream=True body (b"" once consumed)."""
+        if self._body is not None:
+            return self._fast_stream().read(n)
         if self._pos < 0 or self._raw.error is not None:
             return b""
         body = self._raw.body
@@ -220,7 +245,11 @@ class FastResponse:
         if self._raw.error is not None:
             raise LocustError("Cannot iterate content on a response without _response attribute")
         while True:
-            chunk: Any = self.read(chunk_size)
+            try:
+                chunk: Any = self.read(chunk_size)
+            except RequestsConnectionError:
+                # A connection that broke off ends the iteration, as in Locust.
+                break
             if not chunk:
                 break
             if decode_content:
@@ -242,10 +271,13 @@ class FastResponse:
         return self.content
 
     def release(self) -> None:
-        """Nothing to release: the engine has read the whole body."""
+        """Releases a streamed response's connection (closed unless its body was read
+        to the end)."""
+        if self._body is not None:
+            self._body.close()
 
     def isclosed(self) -> bool:
-        return True
+        return self._body is None or self._body.done
 
     def __len__(self) -> int:
         headers = self.headers

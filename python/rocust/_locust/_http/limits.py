@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from gevent import getcurrent
 from gevent.hub import Waiter, get_hub
 
-from .transport import RawResponse, Transport
+from .transport import BodyStream, RawResponse, TlsConfig, Transport
 
 #: Origins (scheme://netloc as cut from URLs) remembered per limit table.
 _MAX_CACHED_ORIGINS = 256
@@ -123,9 +123,10 @@ class LimitedTransport:
         body: bytes | None,
         timeout: float | None,
         allow_redirects: bool,
-        verify: bool | None,
+        tls: TlsConfig | None,
         record_name: str | None,
         fail_rule: int,
+        stream: bool = False,
     ) -> RawResponse:
         limits = self._limits
         slots = limits._last if url.startswith(limits._last_prefix) else limits.slots(url)
@@ -133,7 +134,7 @@ class LimitedTransport:
             slots.free -= 1
             try:
                 return self._send(
-                    method, url, headers, body, timeout, allow_redirects, verify, record_name, fail_rule
+                    method, url, headers, body, timeout, allow_redirects, tls, record_name, fail_rule, stream
                 )
             finally:
                 if slots.waiters:
@@ -146,10 +147,15 @@ class LimitedTransport:
         waited = time.perf_counter() - started
         try:
             # Recorded from Python, whose response time includes the wait.
-            raw = self._inner.send(method, url, headers, body, timeout, allow_redirects, verify, None, fail_rule)
+            raw = self._inner.send(method, url, headers, body, timeout, allow_redirects, tls, None, fail_rule, stream)
         finally:
             slots.release()
         return _Waited(raw, waited, start_time)
+
+    def read_body(
+        self, stream: BodyStream, want: int, limit: int, per_chunk: bool, decode: bool
+    ) -> tuple[bytes, str | None]:
+        return self._inner.read_body(stream, want, limit, per_chunk, decode)
 
     def cookies(self) -> list[tuple[str, str, str, str]]:
         return self._inner.cookies()
@@ -185,15 +191,23 @@ class WaitReporting:
         body: bytes | None,
         timeout: float | None,
         allow_redirects: bool,
-        verify: bool | None,
+        tls: TlsConfig | None,
         record_name: str | None,
         fail_rule: int,
+        stream: bool = False,
     ) -> RawResponse:
         wait = self.waits.pop(getcurrent(), None) if self.waits else None
         if wait is None:
-            return self._send(method, url, headers, body, timeout, allow_redirects, verify, record_name, fail_rule)
-        raw = self._send(method, url, headers, body, timeout, allow_redirects, verify, None, fail_rule)
+            return self._send(
+                method, url, headers, body, timeout, allow_redirects, tls, record_name, fail_rule, stream
+            )
+        raw = self._send(method, url, headers, body, timeout, allow_redirects, tls, None, fail_rule, stream)
         return _Waited(raw, wait[0], wait[1])
+
+    def read_body(
+        self, stream: BodyStream, want: int, limit: int, per_chunk: bool, decode: bool
+    ) -> tuple[bytes, str | None]:
+        return self._inner.read_body(stream, want, limit, per_chunk, decode)
 
     def cookies(self) -> list[tuple[str, str, str, str]]:
         return self._inner.cookies()

@@ -14,7 +14,8 @@ from ..exception import CatchResponseError, LocustError, ResponseError
 from . import CLIENTS, present_as
 from .cookies import RequestsCookieJar, _response_cookies
 from .encoding import detect_encoding, encoding_from_headers
-from .exceptions import HTTPError, JSONDecodeError, http_error_message
+from .exceptions import HTTPError, JSONDecodeError, StreamConsumedError, http_error_message
+from .stream import RawBody, StreamedBody
 from .structures import CaseInsensitiveDict, case_insensitive_from_pairs
 from .transport import RawResponse
 from .urls import _path_url
@@ -77,7 +78,8 @@ class PreparedRequest:
 
 
 #: What a Response knows of its request: (request_type, name, url of the first hop,
-#: body as requests shows it, stream, method on the wire).
+#: body as requests shows it, whether the request event takes the length from
+#: Content-Length (a ``stream=True`` argument), method on the wire).
 RequestInfo = tuple[str, Optional[str], str, Any, bool, str]
 
 
@@ -110,6 +112,10 @@ class Response:
     _request: PreparedRequest
     _history: list[Response]
     _cookies: RequestsCookieJar
+    _body: StreamedBody | None = None
+    """The body still to read, for a streamed response (``stream=True``)."""
+    _iterated: bool = False
+    """A streamed body was handed out by iter_content to its end (not kept)."""
 
     def __init__(self, raw: RawResponse, req: RequestInfo) -> None:
         self._raw = raw
@@ -142,11 +148,20 @@ class Response:
 
     @property
     def content(self) -> bytes | None:
-        """The body (decompressed); None after a connection error."""
+        """The body (decompressed); None after a connection error. A streamed body is
+        read (the rest of it) on first use."""
         cached = getattr(self, "_content", _UNSET)
         if cached is not _UNSET:
             return cached  # type: ignore[no-any-return]
-        return None if self._raw.error is not None else self._raw.body
+        if self._raw.error is not None:
+            return None
+        body = self._body
+        if body is None:
+            return self._raw.body
+        if self._iterated:
+            raise RuntimeError("The content for this response was already consumed")
+        self._content = body.read(None, decode=True)
+        return self._content
 
     @content.setter
     def content(self, value: bytes | None) -> None:
@@ -271,9 +286,13 @@ class Response:
         return None
 
     @property
-    def raw(self) -> None:
-        """There is no urllib3 response under rocust."""
-        return None
+    def raw(self) -> RawBody:
+        """urllib3's response as requests exposes it: for a streamed response, its body
+        (``raw.read(n)``: ``n`` bytes as sent, undecoded); else already read."""
+        raw = self.__dict__.get("_raw_body")
+        if raw is None:
+            raw = self.__dict__["_raw_body"] = RawBody(self._body, self.status_code, self.headers)
+        return raw
 
     def json(self, **kwargs: Any) -> Any:
         try:
@@ -288,17 +307,32 @@ class Response:
             raise HTTPError(msg, response=self)
 
     def iter_content(self, chunk_size: int | None = 1, decode_unicode: bool = False) -> Iterator[Any]:
+        """The body in pieces of ``chunk_size``; a streamed body as it arrives (a
+        chunked one chunk by chunk, as requests does)."""
+        body = self._body
+        streaming = body is not None and getattr(self, "_content", _UNSET) is _UNSET
+        if streaming and self._iterated:
+            raise StreamConsumedError()
         if chunk_size is not None and not isinstance(chunk_size, int):
             raise TypeError(f"chunk_size must be an int, it is instead a {type(chunk_size)}.")
-        content = self.content or b""
-        size = chunk_size or len(content) or 1
-        chunks = (content[i : i + size] for i in range(0, len(content), size))
+        chunks: Iterator[bytes]
+        if streaming and body is not None:
+            chunks = self._stream_chunks(body, chunk_size)
+        else:
+            content = self.content or b""
+            size = chunk_size or len(content) or 1
+            chunks = (content[i : i + size] for i in range(0, len(content), size))
         if decode_unicode and self.encoding:
-            import codecs
-
-            decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
-            return (s for s in [*(decoder.decode(c) for c in chunks), decoder.decode(b"", final=True)] if s)
+            return _decoded(chunks, self.encoding)
         return chunks
+
+    def _stream_chunks(self, body: StreamedBody, chunk_size: int | None) -> Iterator[bytes]:
+        while True:
+            piece = body.read(chunk_size, decode=True, per_chunk=True)
+            if not piece:
+                break
+            yield piece
+        self._iterated = True
 
     def iter_lines(
         self, chunk_size: int = 512, decode_unicode: bool = False, delimiter: Any | None = None
@@ -314,7 +348,11 @@ class Response:
             yield pending
 
     def close(self) -> None:
-        """Nothing to release: the engine has read the whole body."""
+        """Releases a streamed response's connection (closed if its body was not read
+        to the end)."""
+        body = self._body
+        if body is not None and not body.done:
+            body.close()
 
     def __enter__(self) -> Response:  # noqa: PYI034  typing.Self needs Python 3.11
         return self
@@ -336,6 +374,21 @@ class Response:
 
     def failure(self, *_args: Any, **_kwargs: Any) -> None:
         raise LocustError(_MISSING_CATCH_RESPONSE)
+
+
+def _decoded(chunks: Iterator[bytes], encoding: str) -> Iterator[str]:
+    """Text pieces of byte pieces, decoded as they come (requests'
+    stream_decode_response_unicode)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    for chunk in chunks:
+        text = decoder.decode(chunk)
+        if text:
+            yield text
+    text = decoder.decode(b"", final=True)
+    if text:
+        yield text
 
 
 class ResponseContextManager(CatchResponse, Response):

@@ -48,8 +48,10 @@ from .._http.response import _UNSET as _UNSET
 from .._http.rest import RestMixin as RestMixin
 from .._http.session import SessionBase
 from .._http.session import warn_once as warn_once
+from .._http.stream import StreamedBody
 from .._http.structures import Headers as Headers
 from .._http.structures import _merge as _merge
+from .._http.tls import fast_tls
 from .._http.transport import RawResponse as RawResponse
 from .._http.transport import Transport as Transport
 from .._http.transport import new_transport
@@ -173,6 +175,11 @@ class FastHttpSession(SessionBase):
         transport = new_transport(type(user).__name__ if user is not None else "", base_url, not self.insecure)
         self.transport: Transport = transport
         self.cookiejar = RequestsCookieJar(transport)
+        # The TLS setting of every request, decided as geventhttpclient does; a factory
+        # is called by the first request (geventhttpclient's pool calls it then too).
+        factory = self.ssl_context_factory
+        self._tls = fast_tls(self.insecure, None) if factory is None else None
+        self._tls_factory = None if factory is None else (self.insecure, factory)
         self.base_url: str | None = base_url
         if base_url:
             self.base_url, credentials = split_credentials(base_url)
@@ -370,12 +377,15 @@ class FastHttpSession(SessionBase):
         record = None
         if not catch_response and not stream and wire == rtype and request_listeners_allow_delegation(event):
             record = name
+        if self._tls_factory is not None:
+            self._tls, self._tls_factory = fast_tls(*self._tls_factory), None
         raw = self.transport.send(
-            wire, wire_url, headers, body, self.network_timeout, allow_redirects, not self.insecure, record, 1
+            wire, wire_url, headers, body, self.network_timeout, allow_redirects, self._tls, record, 1, stream
         )
         info = (rtype, name, built_url, payload, stream, wire, headers)
         if raw.recorded:
             return FastResponse(raw, info)
+        body_stream = StreamedBody(self.transport, raw.stream) if stream and raw.stream is not None else None
         if self.user:
             context = {**self.user.context(), **context}
         meta: dict[str, Any] = {
@@ -383,6 +393,8 @@ class FastHttpSession(SessionBase):
             "start_time": raw.start_time, "url": built_url, "response_length": 0,
         }  # fmt: skip
         resp = ErrorResponse(raw, info) if raw.error is not None else FastResponse(raw, info)
+        if body_stream is not None:
+            resp._body = body_stream
         meta["response"] = resp
         if raw.error is not None:
             resp.error = engine_error(_as_requested(raw.error, built_url), resp, FAST_ERRORS)
@@ -401,6 +413,8 @@ class FastHttpSession(SessionBase):
             # The event gets the plain response, the with-block its wrapper (as in Locust).
             wrapper = ResponseContextManager(raw, info, event, meta, True)
             wrapper.error = resp.error
+            if body_stream is not None:
+                wrapper._body = body_stream
             return wrapper
         meta["exception"] = resp.error
         event.fire(**meta)

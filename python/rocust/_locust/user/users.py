@@ -223,6 +223,8 @@ class HttpUser(User, RestMixin):
             pool_manager=self.pool_manager,
         )
         """The user's HTTP session; it keeps cookies between requests."""
+        # As Locust: HttpUser's client ignores REQUESTS_CA_BUNDLE and other
+        # environment settings (an HttpSession made by user code reads them).
         self.client.trust_env = False
 
 

@@ -4,11 +4,16 @@
 #
 #   bash scripts/test.sh
 #
-# Independent work runs side by side (a 2-core machine spends much of a test run waiting):
+# Independent work runs side by side, in three lanes:
 #   deps:   scripts/install-test-deps.sh (the Locust 2.47.0 venv; mostly network)
-#   rust:   cargo fmt --check, clippy -D warnings, build the binaries, (deps) cargo test
-#   python: pip install . (release build of the engine), mypy --strict, (deps) pytest,
-#           scripts/check-python-versions.sh (the same wheel on CPython 3.9 and 3.13)
+#   rust:   cargo fmt --check, clippy -D warnings, build the binaries and the tests, | cargo test
+#   python: pip install . (release build of the engine), mypy --strict, | the same wheel on
+#           CPython 3.9 and 3.13 (scripts/check-python-versions.sh), || pytest
+# The compilers run side by side; the tests (|) start once everything is compiled, and pytest (||)
+# only after cargo test: many tests time real runs (Locust's -t counts from a clock that is stale
+# by its start-up time, so a starved machine cuts its short runs before users run). For the same
+# reason pytest runs its modules one after another unless ROCUST_PYTEST_WORKERS=N (pytest-xdist,
+# each module whole on one worker) and ROCUST_TEST_OVERLAP=1 runs pytest beside cargo test.
 # Each lane writes its own log, printed whole when it ends; a line per step says when it starts and
 # how long it took, and a table of every step's duration closes the run. The first failing lane
 # stops the others (ROCUST_TEST_KEEP_GOING=1 lets them finish); ROCUST_TEST_SERIAL=1 runs every
@@ -32,8 +37,8 @@ case "${CI:-}" in
     "" | 0 | false) ;;
     *) export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=line-tables-only ;;
 esac
-# pytest workers (pytest-xdist; test modules stay whole on one worker).
-export PYTEST_WORKERS="${ROCUST_PYTEST_WORKERS:-3}"
+# pytest workers (pytest-xdist; 0: in one process).
+export PYTEST_WORKERS="${ROCUST_PYTEST_WORKERS:-0}"
 
 # Step durations, lane logs and the lanes' meeting points.
 STATE="$(mktemp -d -t rocust-test.XXXXXX)"
@@ -72,21 +77,24 @@ step() {
     printf '==> [%s] %s: %ss (%ss CPU)\n' "$lane" "$label" "$took" "$cpu" >&3
 }
 
-# Lanes wait for the Locust venv before the tests that run real Locust.
-wait_for_deps() {
-    while [[ ! -e "$STATE/deps.ok" ]]; do
-        [[ -e "$STATE/deps.failed" ]] && { echo "install-test-deps failed (see its log)" >&2; return 1; }
-        sleep 1
+# wait_for NAME...: waits until each lane milestone $STATE/NAME.ok exists; fails when another lane
+# failed. One lane after another (ROCUST_TEST_SERIAL=1), the order alone is enough.
+wait_for() {
+    local name
+    [[ "${ROCUST_TEST_SERIAL:-0}" == 1 ]] && return 0
+    for name in "$@"; do
+        while [[ ! -e "$STATE/$name.ok" ]]; do
+            [[ -e "$STATE/failed" ]] && { echo "another lane failed" >&2; return 1; }
+            sleep 1
+        done
     done
 }
 
+reached() { touch "$STATE/$1.ok"; }
+
 deps_lane() {
-    if step deps "install test dependencies" bash scripts/install-test-deps.sh; then
-        touch "$STATE/deps.ok"
-    else
-        touch "$STATE/deps.failed"
-        return 1
-    fi
+    step deps "install test dependencies" bash scripts/install-test-deps.sh
+    reached deps
 }
 
 rust_lane() {
@@ -94,22 +102,31 @@ rust_lane() {
     step rust "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
     # Tests run other packages' binaries (target/debug/rocust-demo-target, target/debug/website).
     step rust "cargo build --workspace --bins" cargo build --workspace --bins --locked
-    step rust "wait for the Locust venv" wait_for_deps
+    step rust "cargo test --no-run (build the tests)" cargo test --workspace --locked --no-run
+    reached rust-built
+    step rust "wait for the wheel and the Locust venv" wait_for python-built deps
     step rust "cargo test" cargo test --workspace --locked
+    reached rust-tested
 }
 
 python_lane() {
     # `pip install .` exactly as a user does it: the tests run the installed `rocust` command.
     step python "pip install . (the rocust Python package)" bash scripts/install-python-package.sh
     step python "mypy --strict python/rocust" "$ROCUST_VENV/bin/python" -m mypy --strict python/rocust
-    step python "wait for the Locust venv" wait_for_deps
+    reached python-built
+    step python "wait for the Rust builds" wait_for rust-built
+    # Uses the rust lane's debug demo target; a few pip installs and two 6-second runs.
+    step python "CPython 3.9 and 3.13: the wheel and the classic locustfile" \
+        bash scripts/check-python-versions.sh
+    if [[ "${ROCUST_TEST_OVERLAP:-0}" == 1 ]]; then
+        step python "wait for the Locust venv" wait_for deps
+    else
+        step python "wait for cargo test" wait_for deps rust-tested
+    fi
     # The comparison tests run the same locustfiles under real Locust with this interpreter.
     step python "pytest python/tests" env LOCUST_PYTHON="$ROCUST_LOCUST_VENV/bin/python" \
         ROCUST_CMD="$ROCUST_VENV/bin/rocust" "$ROCUST_VENV/bin/python" -m pytest -q \
         -n "$PYTEST_WORKERS" --dist loadscope -p no:cacheprovider python/tests
-    # The debug demo target comes from the rust lane's build (check-python-versions builds it if absent).
-    step python "CPython 3.9 and 3.13: the wheel and the classic locustfile" \
-        bash scripts/check-python-versions.sh
 }
 
 print_times() {
@@ -161,7 +178,7 @@ fi
 # Each lane in its own process group, so a failure elsewhere can stop all of it.
 declare -A LANE_OF
 for lane in deps rust python; do
-    setsid bash -c "$(declare -f now children_cpu step wait_for_deps "${lane}_lane"); set -euo pipefail; ${lane}_lane" \
+    setsid bash -c "$(declare -f now children_cpu step wait_for reached "${lane}_lane"); set -euo pipefail; ${lane}_lane" \
         >"$STATE/$lane.log" 2>&1 &
     LANE_PIDS+=("$!")
     LANE_OF[$!]="$lane"
@@ -185,6 +202,7 @@ while ((${#running[@]} > 0)); do
     cat "$STATE/$lane.log"
     if ((rc != 0)) && [[ -z "$failed" ]]; then
         failed="$lane"
+        touch "$STATE/failed"
         if [[ "${ROCUST_TEST_KEEP_GOING:-0}" != 1 ]]; then
             echo "==> stopping the other lanes (ROCUST_TEST_KEEP_GOING=1 lets them finish)" >&2
             stop_lanes

@@ -7,13 +7,15 @@
 # Independent work runs side by side, in three lanes:
 #   deps:   scripts/install-test-deps.sh (the Locust 2.47.0 venv; mostly network)
 #   rust:   cargo fmt --check, clippy -D warnings, build the binaries and the tests, | cargo test
-#   python: pip install . (release build of the engine), mypy --strict, | the same wheel on
-#           CPython 3.9 and 3.13 (scripts/check-python-versions.sh), || pytest
-# The compilers run side by side; the tests (|) start once everything is compiled, and pytest (||)
-# only after cargo test: many tests time real runs (Locust's -t counts from a clock that is stale
-# by its start-up time, so a starved machine cuts its short runs before users run). For the same
-# reason pytest runs its modules one after another unless ROCUST_PYTEST_WORKERS=N (pytest-xdist,
-# each module whole on one worker) and ROCUST_TEST_OVERLAP=1 runs pytest beside cargo test.
+#   python: pip install . (release build of the engine), mypy --strict, the same wheel on CPython
+#           3.9 and 3.13 (scripts/check-python-versions.sh), || pytest
+# The compilers run side by side; the test runners (|, ||) start once everything is compiled and
+# run one after the other, alone: many tests time real runs (Locust's -t counts from a clock that
+# is stale by its start-up time, so on a busy machine its short runs end before users run: seen
+# with golden_locust beside a pip install, and with 3 pytest workers beside the compilers). For
+# the same reason pytest runs its modules in one process unless ROCUST_PYTEST_WORKERS=N
+# (pytest-xdist, each module whole on one worker); ROCUST_TEST_OVERLAP=1 runs pytest beside
+# cargo test.
 # Each lane writes its own log, printed whole when it ends; a line per step says when it starts and
 # how long it took, and a table of every step's duration closes the run. The first failing lane
 # stops the others (ROCUST_TEST_KEEP_GOING=1 lets them finish); ROCUST_TEST_SERIAL=1 runs every
@@ -102,6 +104,7 @@ rust_lane() {
     step rust "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
     # Tests run other packages' binaries (target/debug/rocust-demo-target, target/debug/website).
     step rust "cargo build --workspace --bins" cargo build --workspace --bins --locked
+    reached rust-bins
     step rust "cargo test --no-run (build the tests)" cargo test --workspace --locked --no-run
     reached rust-built
     step rust "wait for the wheel and the Locust venv" wait_for python-built deps
@@ -113,11 +116,13 @@ python_lane() {
     # `pip install .` exactly as a user does it: the tests run the installed `rocust` command.
     step python "pip install . (the rocust Python package)" bash scripts/install-python-package.sh
     step python "mypy --strict python/rocust" "$ROCUST_VENV/bin/python" -m mypy --strict python/rocust
-    reached python-built
-    step python "wait for the Rust builds" wait_for rust-built
-    # Uses the rust lane's debug demo target; a few pip installs and two 6-second runs.
+    # Checks exit codes and tables only, so it may share the machine with the compilers; it needs
+    # the debug demo target from the rust lane.
+    step python "wait for the Rust binaries" wait_for rust-bins
     step python "CPython 3.9 and 3.13: the wheel and the classic locustfile" \
         bash scripts/check-python-versions.sh
+    reached python-built
+    step python "wait for the Rust builds" wait_for rust-built
     if [[ "${ROCUST_TEST_OVERLAP:-0}" == 1 ]]; then
         step python "wait for the Locust venv" wait_for deps
     else

@@ -29,7 +29,7 @@ EXAMPLE_BIN="${BENCH_EXAMPLE_BIN:-target/release/bench-fast}"
 TARGET_BIN="${BENCH_TARGET_BIN:-target/release/rocust-demo-target}"
 OUT="${BENCH_OUT:-bench/out}"
 
-command -v wrk >/dev/null || { echo "error: wrk not found (bash scripts/install-test-deps.sh)" >&2; exit 1; }
+bash bench/install-bench-deps.sh
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     echo "==> cargo build --release -p rocust-demo-target -p rocust-example" >&2
     cargo build --release --locked -p rocust-demo-target -p rocust-example

@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# Installs what rocust's tests and benchmarks need on a fresh Debian machine (run as root).
+# Installs what rocust's tests need on a fresh Debian machine (run as root), at pinned versions.
 # Idempotent: every step is skipped when its result is already there.
-#   - wrk (bench/cpu.sh's peer), python3 + venv support, openssl (the HTTPS tests make their
-#     certificates with it)
-#   - a venv with real Locust 2.47.0 for the compatibility tests (plus pytest and mypy for
-#     the Python package's tests):
-#     $ROCUST_LOCUST_VENV if set, else <repo>/.venv-locust
+#   - python3 + venv support, openssl (the HTTPS tests make their certificates with it)
+#   - a venv with real Locust 2.47.0 for the compatibility tests, every package at the version in
+#     scripts/requirements/locust-constraints.txt: $ROCUST_LOCUST_VENV if set, else <repo>/.venv-locust
+# The rocust package and its test tools go into another venv: scripts/install-python-package.sh.
+# The benchmarks' own tools (wrk): bench/install-bench-deps.sh.
 set -euo pipefail
 
-LOCUST_VERSION=2.47.0
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/pythons.sh
+source "$REPO_ROOT/scripts/lib/pythons.sh"
 VENV="${ROCUST_LOCUST_VENV:-$REPO_ROOT/.venv-locust}"
+PINS="$REPO_ROOT/scripts/requirements/locust-constraints.txt"
 
 log() { echo "install-test-deps: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # --- system packages -------------------------------------------------------------------------
 missing=()
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # `python3 -m venv` needs ensurepip, which Debian ships separately in python3-venv.
@@ -34,32 +35,29 @@ if ((${#missing[@]})); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
         || die "apt-get install ${missing[*]} failed"
 fi
-command -v wrk >/dev/null 2>&1 || die "wrk is still missing after apt-get install"
 command -v openssl >/dev/null 2>&1 || die "openssl is still missing after apt-get install"
 
 # --- Locust venv -----------------------------------------------------------------------------
 installed_locust_version() {
     "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("locust"))' 2>/dev/null || true
 }
+# The venv remembers which pins it was installed from; a changed pin file reinstalls.
+STAMP="$VENV/.rocust-pins"
+want_stamp="$(sha256sum "$PINS" | cut -d' ' -f1)"
 
-if [[ -x "$VENV/bin/python" && "$(installed_locust_version)" == "$LOCUST_VERSION" ]]; then
-    : # already there with the right version
+if [[ -x "$VENV/bin/python" && "$(installed_locust_version)" == "$LOCUST_VERSION" \
+    && "$(cat "$STAMP" 2>/dev/null || true)" == "$want_stamp" ]]; then
+    : # already there with the pinned versions
 else
-    log "creating $VENV with locust==$LOCUST_VERSION"
+    log "installing locust==$LOCUST_VERSION and its pinned dependencies into $VENV"
     if [[ ! -x "$VENV/bin/python" ]]; then
         python3 -m venv "$VENV" || die "python3 -m venv $VENV failed"
     fi
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "locust==$LOCUST_VERSION" \
-        || die "pip install locust==$LOCUST_VERSION into $VENV failed"
+    # The pin file is a complete `pip freeze`: installing it as requirements gives exactly these versions.
+    PIP_CONSTRAINT="" "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$PINS" \
+        || die "pip install -r $PINS into $VENV failed"
     [[ "$(installed_locust_version)" == "$LOCUST_VERSION" ]] \
         || die "$VENV does not have locust $LOCUST_VERSION after pip install"
+    echo "$want_stamp" >"$STAMP"
 fi
 "$VENV/bin/locust" --version >/dev/null 2>&1 || die "$VENV/bin/locust does not run"
-
-# --- Python test tools -----------------------------------------------------------------------
-# The same venv runs the tests of rocust's Python package (it already has gevent through Locust).
-if ! "$VENV/bin/python" -c 'import pytest, mypy, gevent; import importlib.util as u; assert u.find_spec("gevent-stubs")' >/dev/null 2>&1; then
-    log "pip install pytest mypy types-gevent into $VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check pytest mypy types-gevent \
-        || die "pip install pytest mypy types-gevent into $VENV failed"
-fi

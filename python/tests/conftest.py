@@ -1,9 +1,10 @@
 """Shared fixtures and the real-Locust comparison helper.
 
 ``run_both(script)`` runs a scenario under real Locust 2.47.0 (the interpreter in
-$LOCUST_PYTHON, default /work/venv-locust/bin/python) and under rocust (this
-interpreter, through run_under_rocust.py) and returns both JSON results. Tests that
-need real Locust are skipped when that interpreter is missing.
+$LOCUST_PYTHON, default the venv $ROCUST_LOCUST_VENV or <repo>/.venv-locust) and under rocust
+(this interpreter, through run_under_rocust.py) and returns both JSON results. Tests that need
+real Locust are skipped when it is missing, and fail instead in CI and under scripts/test.sh
+(see testdeps.py; any other skip fails there too).
 """
 
 from __future__ import annotations
@@ -18,16 +19,47 @@ from typing import Any, Iterator, Tuple
 
 import pytest
 
+import testdeps
+
 TESTS = Path(__file__).resolve().parent
 PYTHON_DIR = TESTS.parent
 SCENARIOS = TESTS / "scenarios"
-LOCUST_PYTHON = os.environ.get("LOCUST_PYTHON", "/work/venv-locust/bin/python")
+LOCUST_PYTHON = testdeps.locust_python()
 
 if str(PYTHON_DIR) not in sys.path:
     sys.path.insert(0, str(PYTHON_DIR))
 
-has_real_locust = Path(LOCUST_PYTHON).exists()
-needs_locust = pytest.mark.skipif(not has_real_locust, reason=f"real Locust interpreter not found: {LOCUST_PYTHON}")
+
+@pytest.fixture
+def real_locust() -> str:
+    """LOCUST_PYTHON, checked to run Locust 2.47.0 (testdeps.missing otherwise)."""
+    why = testdeps.why_no_locust(LOCUST_PYTHON)
+    if why is not None:
+        testdeps.missing(why)
+    return LOCUST_PYTHON
+
+
+needs_locust = pytest.mark.usefixtures("real_locust")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: "pytest.CallInfo[None]") -> Iterator[None]:
+    """In strict mode (CI, scripts/test.sh) a skip is a failure unless it says "not applicable":
+    a skipped comparison must not pass for a green one, whoever wrote the skip."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (testdeps.STRICT and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if reason.startswith("Skipped: "):
+        reason = reason[len("Skipped: ") :]
+    if reason.startswith(testdeps.NOT_APPLICABLE):
+        return
+    report.outcome = "failed"
+    report.longrepr = (
+        f"skipped in strict mode (CI or scripts/test.sh), which allows no skip: {reason}\n"
+        f"({testdeps.INSTALL_HINT}; a test with nothing to check calls testdeps.not_applicable)"
+    )
 
 
 def _parse(proc: "subprocess.CompletedProcess[str]", label: str) -> Any:

@@ -16,6 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import testdeps  # noqa: E402
 from rocust_cli.harness import rocust_command  # noqa: E402
 
 
@@ -55,7 +56,7 @@ def server() -> Iterator[str]:
 def _rocust() -> List[str]:
     command, reason = rocust_command()
     if command is None:
-        pytest.skip(reason)
+        testdeps.missing(reason)
     return command
 
 

@@ -3,9 +3,10 @@ rocust (the two runs in parallel, each against its own recording server), and wh
 stats rows, request shares, failures per row, failure texts, exceptions, exit codes and what the
 server saw. See conformance/compare.py for the tolerances and conformance/cases.py for the cases.
 
-Tools: $LOCUST_PYTHON (default /work/venv-locust/bin/python) and $ROCUST_CMD (default the `rocust`
-script next to this interpreter). To check the harness itself before rocust exists:
-    ROCUST_CMD="/work/venv-locust/bin/python -m locust" python -m pytest python/tests/test_locustfile_conformance.py
+Tools: $LOCUST_PYTHON (default the python of $ROCUST_LOCUST_VENV or <repo>/.venv-locust) and
+$ROCUST_CMD (default the `rocust` script next to this interpreter); a missing one skips by hand and
+fails in CI (testdeps.py). To check the harness itself before rocust exists:
+    ROCUST_CMD="$LOCUST_PYTHON -m locust" python -m pytest python/tests/test_locustfile_conformance.py
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Callable, Iterator, List, Tuple
 
 import pytest
 
+import testdeps
 from conformance import compare
 from conformance.cases import CASES, GET, POST, Case
 from conformance.harness import (
@@ -40,10 +42,10 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunCache]:
 def _tools() -> Tuple[Tool, Tool]:
     locust, why_not_locust = locust_tool()
     if locust is None:
-        pytest.skip(why_not_locust)
+        testdeps.missing(why_not_locust)
     rocust, why_not_rocust = rocust_tool()
     if rocust is None:
-        pytest.skip(why_not_rocust)
+        testdeps.missing(why_not_rocust)
     assert locust is not None and rocust is not None
     return locust, rocust
 
@@ -84,10 +86,12 @@ def test_stats_rows(cache: RunCache, case: Case) -> None:
     _check(compare.rows_problems(*pair, expected=set(case.rows)), pair)
 
 
-@cases
+SHARE_CASES = [c for c in CASES if c.groups or c.weights]
+FACT_CASES = [c for c in CASES if c.facts is not None]
+
+
+@pytest.mark.parametrize("case", SHARE_CASES, ids=[c.id for c in SHARE_CASES])
 def test_request_shares(cache: RunCache, case: Case) -> None:
-    if not case.groups and not case.weights:
-        pytest.skip("no share comparison for this case")
     pair = _run_pair(cache, case)
     _check(compare.ratio_problems(*pair, case.groups, case.weights, case.dispersion), pair)
 
@@ -115,10 +119,9 @@ def test_exceptions(cache: RunCache, case: Case) -> None:
     _check(compare.exception_problems(*pair), pair)
 
 
-@cases
+@pytest.mark.parametrize("case", FACT_CASES, ids=[c.id for c in FACT_CASES])
 def test_server_facts(cache: RunCache, case: Case) -> None:
-    if case.facts is None:
-        pytest.skip("no server-side facts for this case")
+    assert case.facts is not None
     pair = _run_pair(cache, case)
     locust_run, rocust_run = pair
     _check(compare.fact_problems(case.facts(locust_run), case.facts(rocust_run), case.expected_facts), pair)
@@ -133,7 +136,7 @@ def test_harness_catches_a_wrong_weight(cache: RunCache) -> None:
     about 450 requests per side to have the power; on a starved machine it runs once more."""
     locust, why = locust_tool()
     if locust is None:
-        pytest.skip(why)
+        testdeps.missing(why)
     wrong = Tool("locust-wrong-variant", locust.command)
     group = (GET("/"), GET("/about/"))
     args = ("-u", "4", "-r", "4", "-t", "4s")

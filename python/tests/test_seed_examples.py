@@ -23,6 +23,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Tuple
 
 import pytest
 
+import testdeps
 from conformance.harness import (
     AGGREGATED,
     RowKey,
@@ -127,7 +128,7 @@ def _available() -> Dict[str, Tool]:
 def _run(cache: RunCache, example: Example, tool_name: str) -> ToolRun:
     tool, why = (locust_tool if tool_name == "locust" else rocust_tool)()
     if tool is None:
-        pytest.skip(why)
+        testdeps.missing(why)
 
     def make() -> Dict[str, ToolRun]:
         tools = list(_available().values())

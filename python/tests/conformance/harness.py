@@ -3,9 +3,9 @@ collects what the comparisons need: exit code, stats CSV rows, the JSON stats, f
 exceptions CSVs, and the server's record.
 
 Tools:
-- real Locust: ``$LOCUST_PYTHON -m locust`` (default /work/venv-locust/bin/python);
+- real Locust: ``$LOCUST_PYTHON -m locust`` (default: testdeps.locust_python());
 - rocust: ``$ROCUST_CMD`` split with shlex, default the ``rocust`` script next to sys.executable.
-  Set ROCUST_CMD="/work/venv-locust/bin/python -m locust" to check the harness (Locust vs itself).
+  Set ROCUST_CMD="$LOCUST_PYTHON -m locust" to check the harness (Locust vs itself).
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
+import testdeps
+
 from .server import ClosedPort, Recorded, RecordingServer
 
 HERE = Path(__file__).resolve().parent
 LOCUSTFILES = HERE / "locustfiles"
-DEFAULT_LOCUST_PYTHON = "/work/venv-locust/bin/python"
 RUN_TIMEOUT_S = 60.0
 
 RowKey = Tuple[str, str]
@@ -53,9 +54,10 @@ def _runnable(first: str) -> bool:
 
 def locust_tool() -> Tuple[Optional[Tool], str]:
     """Real Locust, or None and the reason it is missing."""
-    python = os.environ.get("LOCUST_PYTHON", DEFAULT_LOCUST_PYTHON)
-    if not _runnable(python):
-        return None, f"real Locust interpreter not found: {python} (set LOCUST_PYTHON)"
+    python = testdeps.locust_python()
+    why = testdeps.why_no_locust(python)
+    if why is not None:
+        return None, why
     return Tool("locust", (python, "-m", "locust")), ""
 
 

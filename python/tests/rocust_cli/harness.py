@@ -22,8 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+import testdeps
+
 LOCUSTFILES = Path(__file__).resolve().parent / "locustfiles"
-DEFAULT_LOCUST_PYTHON = "/work/venv-locust/bin/python"
 # Lines a locustfile prints for the test: "@@ " and a JSON list.
 MARK = "@@ "
 
@@ -48,9 +49,10 @@ def rocust_command() -> Tuple[Optional[List[str]], str]:
 
 def locust_command() -> Tuple[Optional[List[str]], str]:
     """Real Locust 2.47: `$LOCUST_PYTHON -m locust`."""
-    python = os.environ.get("LOCUST_PYTHON", DEFAULT_LOCUST_PYTHON)
-    if not _runnable(python):
-        return None, f"real Locust's interpreter is missing: {python} (set LOCUST_PYTHON)"
+    python = testdeps.locust_python()
+    why = testdeps.why_no_locust(python)
+    if why is not None:
+        return None, why
     return [python, "-m", "locust"], ""
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, TypeVar
 
 import pytest
+import testdeps
 
 from rocust_cli.harness import LoopbackServer, RunPool, RunResult, RunSpec, _clean_env, command_for
 
@@ -288,7 +289,7 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 def pair(runs: RunPool, name: str) -> Tuple[RunResult, Optional[RunResult]]:
     rocust = runs.get(f"{name}/rocust")
     if rocust.skipped:
-        pytest.skip(rocust.skipped)
+        testdeps.missing(rocust.skipped)
     if name in ROCUST_ONLY:
         return rocust, None
     locust = runs.get(f"{name}/locust")
@@ -520,7 +521,7 @@ class TerminalRun:
     def __init__(self, tool: str, args: List[str], directory: Path, texts: Dict[str, str]) -> None:
         command, why_not = command_for(tool)
         if command is None:
-            pytest.skip(why_not)
+            testdeps.missing(why_not)
         directory.mkdir(parents=True, exist_ok=True)
         for name, text in texts.items():
             (directory / name).write_text(text)

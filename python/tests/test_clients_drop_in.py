@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
+import testdeps
 from clients.server import LocalServer, closed_port
 from rocust_cli.harness import RunResult, RunSpec, execute
 
@@ -41,7 +42,7 @@ def run_both(
         results = {tool: f.result() for tool, f in futures.items()}
     for result in results.values():
         if result.skipped:
-            pytest.skip(result.skipped)
+            testdeps.missing(result.skipped)
         assert not result.timed_out, result.context()
     return results
 

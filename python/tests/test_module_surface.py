@@ -20,6 +20,7 @@ import statistics
 from typing import Iterator, List, Tuple
 
 import pytest
+import testdeps
 from conftest import needs_locust, run_both
 from rocust_cli.harness import LoopbackServer, RunPool, RunResult, RunSpec
 from test_conformance import assert_same
@@ -129,9 +130,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunPool]:
 def _pair(runs: RunPool, name: str) -> Tuple[RunResult, RunResult]:
     rocust, locust = runs.get(f"{name}/rocust"), runs.get(f"{name}/locust")
     if rocust.skipped:
-        pytest.skip(rocust.skipped)
+        testdeps.missing(rocust.skipped)
     if locust.skipped:
-        pytest.skip(locust.skipped)
+        testdeps.missing(locust.skipped)
     return rocust, locust
 
 
@@ -232,6 +233,6 @@ def test_invalid_chart_percentiles_exit_like_locust(runs: RunPool) -> None:
 def test_zero_interval_is_refused(runs: RunPool) -> None:
     result = runs.get("zero_interval/rocust")
     if result.skipped:
-        pytest.skip(result.skipped)
+        testdeps.missing(result.skipped)
     assert result.exit_code == 1, _ctx(result)
     assert "stats.CSV_STATS_INTERVAL_SEC must be a positive number of seconds, got 0.0" in result.stderr, _ctx(result)

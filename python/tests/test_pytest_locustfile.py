@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 import pytest
-from conftest import LOCUST_PYTHON, PYTHON_DIR, has_real_locust, needs_locust
+import testdeps
+from conftest import LOCUST_PYTHON, PYTHON_DIR, needs_locust
 from rocust_cli.harness import LoopbackServer, RunPool, RunResult, RunSpec
 
 LOCUSTFILE = '''
@@ -101,7 +102,7 @@ def _stats(result: RunResult) -> Dict[Tuple[str, str], Tuple[int, int]]:
 def test_functions_run_as_users_like_locust(runs: RunPool) -> None:
     rocust, locust = runs.get("run/rocust"), runs.get("run/locust")
     if rocust.skipped:
-        pytest.skip(rocust.skipped)
+        testdeps.missing(rocust.skipped)
     results = [rocust] + ([] if locust.skipped else [locust])
     for result in results:
         assert not result.timed_out and result.exit_code == 1, result.context()  # failures: exit code 1
@@ -152,7 +153,7 @@ def test_plain_pytest_runs_the_file_where_only_rocust_is_installed(server: Loopb
     want = {"test_index": "FAILED", "test_fast": "PASSED"}
     assert _outcomes(ours) == want, ours.stdout + ours.stderr
     assert "HTTPError" in ours.stdout and "404" in ours.stdout, ours.stdout
-    if has_real_locust:
+    if testdeps.why_no_locust() is None:
         theirs = _pytest(LOCUST_PYTHON, tmp_path, server.url)
         assert _outcomes(theirs) == want, theirs.stdout + theirs.stderr
 
@@ -205,8 +206,9 @@ def test_loading_finds_one_fixture_whichever_plugins_are_installed(tmp_path: Pat
     """rocust's loader collects the file through pytest: with rocust alone its own
     fixtures are found; with real Locust beside it, Locust's, and only those (two
     definitions would stop the load with "Multiple fixtures found")."""
-    if beside == "locust" and not has_real_locust:
-        pytest.skip(f"real Locust interpreter not found: {LOCUST_PYTHON}")
+    why = testdeps.why_no_locust() if beside == "locust" else None
+    if why is not None:
+        testdeps.missing(why)
     path = tmp_path / "test_lf.py"
     path.write_text(LOCUSTFILE)
     extra = _locust_site_packages() if beside == "locust" else ""

@@ -62,11 +62,7 @@ pub async fn run(
     if let Some(keyboard) = keyboard {
         keyboard.stop();
     }
-    let code = shutdown(options, &env, &runner, &reports).await;
-    for task in background {
-        task.abort();
-    }
-    code
+    shutdown(options, &env, &runner, &reports, background).await
 }
 
 /// Locust's `start_automatic_run`: a shape, or `-u`/`-r` with headless
@@ -146,23 +142,44 @@ async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End 
     }
 }
 
-/// Stats printer, stats ticker, history and CSV rows, as Locust's greenlets,
-/// at the intervals of the run's report settings.
+/// The work done on timers while the test runs, as Locust's greenlets.
+struct Background {
+    /// The periodic console tables; stopped first at shutdown, so none comes
+    /// after (or inside) the final summary.
+    printer: Option<tokio::task::JoinHandle<()>>,
+    /// Stats ticker, history and CSV rows, `-n` limit.
+    others: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    fn push(&mut self, task: tokio::task::JoinHandle<()>) {
+        self.others.push(task);
+    }
+}
+
+/// Cancels `task` and waits until it is not running on another worker thread.
+async fn stop(task: tokio::task::JoinHandle<()>) {
+    task.abort();
+    let _ = task.await;
+}
+
+/// Stats printer, stats ticker, history and CSV rows, at the intervals of the
+/// run's report settings.
 fn spawn_periodic_work(
     options: &Options,
     env: &Arc<Environment>,
     runner: &Arc<LocalRunner>,
     reports: &Arc<Reports>,
-) -> Vec<tokio::task::JoinHandle<()>> {
+) -> Background {
     let settings = reports.settings();
-    let mut tasks = Vec::new();
-    if !options.only_summary && (options.print_stats || options.headless) {
+    let printer = (!options.only_summary && (options.print_stats || options.headless)).then(|| {
         let env = env.clone();
         let reports = reports.clone();
-        tasks.push(every(settings.console_interval, move || {
+        every(settings.console_interval, move || {
             reports.print_current_stats(&env)
-        }));
-    }
+        })
+    });
+    let mut tasks = Vec::new();
     let stats_env = env.clone();
     tasks.push(every(Duration::from_secs(1), move || {
         stats_env.stats.tick()
@@ -184,7 +201,10 @@ fn spawn_periodic_work(
             reports.write_csv(&env, runner.user_count())
         }));
     }
-    tasks
+    Background {
+        printer,
+        others: tasks,
+    }
 }
 
 /// Runs `work` now and then every `period` (later when it runs late, never in a burst).
@@ -199,17 +219,21 @@ fn every(period: Duration, mut work: impl FnMut() + Send + 'static) -> tokio::ta
     })
 }
 
-/// Locust's `shutdown()`: quitting event, exit code, stop users, final tables
-/// and reports, quit event.
+/// Locust's `shutdown()`: quitting event, exit code, stop the stats printer
+/// and users, final tables and reports, quit event.
 async fn shutdown(
     options: &Options,
     env: &Arc<Environment>,
     runner: &Arc<LocalRunner>,
     reports: &Reports,
+    background: Background,
 ) -> i32 {
     env.events.quitting.fire(env);
     let code = env.exit_code(options.exit_code_on_error);
     log::info!("Shutting down (exit code {code})");
+    if let Some(printer) = background.printer {
+        stop(printer).await;
+    }
     // A second Ctrl-C while users finish their tasks stops waiting for them.
     tokio::select! {
         _ = runner.quit() => {}
@@ -218,6 +242,9 @@ async fn shutdown(
             runner.kill_all();
             runner.quit().await;
         }
+    }
+    for task in background.others {
+        stop(task).await;
     }
     reports.write_final(options, env, runner.user_count());
     env.events

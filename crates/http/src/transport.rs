@@ -171,8 +171,7 @@ impl Pool {
     ) -> Result<RawResponse, Failure> {
         let read_timeout = timing.read_timeout;
         let origin = &target.origin;
-        let mut retried = false;
-        let mut passed_over = 0;
+        let mut attempts = Attempts::default();
         loop {
             let (conn, reused) = match self.take_idle(origin, opts.tls).await {
                 Some(c) => (c, true),
@@ -219,33 +218,10 @@ impl Pool {
                     .await
                 }
             };
-            let Some(outcome) = outcome else {
-                return Err(Failure::ReadTimeout {
-                    tls: origin.tls,
-                    host: origin.host.to_string(),
-                    port: origin.port,
-                    timeout: read_timeout.unwrap_or_default(),
-                });
-            };
             match outcome {
-                Ok(raw) => return Ok(raw),
-                Err(Exchange::NotSent(f)) => {
-                    // Nothing went out: on to the next idle connection (each
-                    // one found closed is dropped), or a new one.
-                    if reused && passed_over <= MAX_IDLE_PER_ORIGIN {
-                        passed_over += 1;
-                        continue;
-                    }
-                    return Err(f);
-                }
-                Err(Exchange::Head(f)) => {
-                    if reused && !retried && is_idempotent(method) && f.closed_before_answer() {
-                        retried = true;
-                        continue;
-                    }
-                    return Err(f);
-                }
-                Err(Exchange::Body(f)) => return Err(f),
+                Some(Ok(raw)) => return Ok(raw),
+                Some(Err(failed)) => attempts.again(failed, reused, method)?,
+                None => return Err(read_timeout_failure(origin, read_timeout)),
             }
         }
     }
@@ -275,8 +251,7 @@ impl Pool {
     ) -> Result<StreamedRaw, Failure> {
         let read_timeout = timing.read_timeout;
         let origin = &target.origin;
-        let mut retried = false;
-        let mut passed_over = 0;
+        let mut attempts = Attempts::default();
         loop {
             let (conn, reused) = match self.take_idle(origin, opts.tls).await {
                 Some(c) => (c, true),
@@ -351,33 +326,51 @@ impl Pool {
                     })
                 }
             };
-            let Some(outcome) = outcome else {
-                return Err(Failure::ReadTimeout {
-                    tls: origin.tls,
-                    host: origin.host.to_string(),
-                    port: origin.port,
-                    timeout: read_timeout.unwrap_or_default(),
-                });
-            };
             match outcome {
-                Ok(raw) => return Ok(raw),
-                Err(Exchange::NotSent(f)) => {
-                    if reused && passed_over <= MAX_IDLE_PER_ORIGIN {
-                        passed_over += 1;
-                        continue;
-                    }
-                    return Err(f);
-                }
-                Err(Exchange::Head(f)) => {
-                    if reused && !retried && is_idempotent(method) && f.closed_before_answer() {
-                        retried = true;
-                        continue;
-                    }
-                    return Err(f);
-                }
-                Err(Exchange::Body(f)) => return Err(f),
+                Some(Ok(raw)) => return Ok(raw),
+                Some(Err(failed)) => attempts.again(failed, reused, method)?,
+                None => return Err(read_timeout_failure(origin, read_timeout)),
             }
         }
+    }
+}
+
+/// The failed attempts of one request, which decide whether it goes again.
+#[derive(Default)]
+struct Attempts {
+    /// Idle connections found closed before the request went out.
+    passed_over: usize,
+    /// Whether the one retry after an unanswered idempotent request was used.
+    retried: bool,
+}
+
+impl Attempts {
+    /// `Ok` to try again on another connection, or the failure to return.
+    fn again(&mut self, failed: Exchange, reused: bool, method: &Method) -> Result<(), Failure> {
+        match failed {
+            // Nothing went out: on to the next idle connection (each one
+            // found closed is dropped), or a new one.
+            Exchange::NotSent(_) if reused && self.passed_over <= MAX_IDLE_PER_ORIGIN => {
+                self.passed_over += 1;
+                Ok(())
+            }
+            Exchange::Head(f)
+                if reused && !self.retried && is_idempotent(method) && f.closed_before_answer() =>
+            {
+                self.retried = true;
+                Ok(())
+            }
+            Exchange::NotSent(f) | Exchange::Head(f) | Exchange::Body(f) => Err(f),
+        }
+    }
+}
+
+fn read_timeout_failure(origin: &Origin, read_timeout: Option<Duration>) -> Failure {
+    Failure::ReadTimeout {
+        tls: origin.tls,
+        host: origin.host.to_string(),
+        port: origin.port,
+        timeout: read_timeout.unwrap_or_default(),
     }
 }
 

@@ -105,13 +105,39 @@ def shared_limits(pool: Any, size: int) -> OriginLimits:
     return entry[1]
 
 
-class LimitedTransport:
+class _Wrapper:
+    """A Transport around ``inner`` whose ``send`` changes; the rest goes straight through."""
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, inner: Transport) -> None:
+        self._inner = inner
+
+    def read_body(
+        self, stream: BodyStream, want: int, limit: int, per_chunk: bool, decode: bool
+    ) -> tuple[bytes, str | None]:
+        return self._inner.read_body(stream, want, limit, per_chunk, decode)
+
+    def cookies(self) -> list[tuple[str, str, str, str]]:
+        return self._inner.cookies()
+
+    def set_cookie(self, name: str, value: str, domain: str, path: str) -> None:
+        self._inner.set_cookie(name, value, domain, path)
+
+    def clear_cookies(self) -> None:
+        self._inner.clear_cookies()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class LimitedTransport(_Wrapper):
     """A Transport that lets at most ``limits.size`` requests per origin be in flight."""
 
-    __slots__ = ("_inner", "_limits", "_send")
+    __slots__ = ("_limits", "_send")
 
     def __init__(self, inner: Transport, limits: OriginLimits) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._limits = limits
         self._send = inner.send
 
@@ -152,33 +178,16 @@ class LimitedTransport:
             slots.release()
         return _Waited(raw, waited, start_time)
 
-    def read_body(
-        self, stream: BodyStream, want: int, limit: int, per_chunk: bool, decode: bool
-    ) -> tuple[bytes, str | None]:
-        return self._inner.read_body(stream, want, limit, per_chunk, decode)
 
-    def cookies(self) -> list[tuple[str, str, str, str]]:
-        return self._inner.cookies()
-
-    def set_cookie(self, name: str, value: str, domain: str, path: str) -> None:
-        self._inner.set_cookie(name, value, domain, path)
-
-    def clear_cookies(self) -> None:
-        self._inner.clear_cookies()
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class WaitReporting:
+class WaitReporting(_Wrapper):
     """The transport of a session whose requests have waited for a slot (wrapped at the
     first wait): the send that follows a wait, in the same greenlet, reports the wait in its
     time and start time, and leaves the recording to Python, which uses them."""
 
-    __slots__ = ("_inner", "_send", "waits")
+    __slots__ = ("_send", "waits")
 
     def __init__(self, inner: Transport) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._send = inner.send
         #: (seconds waited, start time) by greenlet, set just before its request is sent.
         self.waits: Dict[Any, Tuple[float, float]] = {}
@@ -203,23 +212,6 @@ class WaitReporting:
             )
         raw = self._send(method, url, headers, body, timeout, allow_redirects, tls, None, fail_rule, stream)
         return _Waited(raw, wait[0], wait[1])
-
-    def read_body(
-        self, stream: BodyStream, want: int, limit: int, per_chunk: bool, decode: bool
-    ) -> tuple[bytes, str | None]:
-        return self._inner.read_body(stream, want, limit, per_chunk, decode)
-
-    def cookies(self) -> list[tuple[str, str, str, str]]:
-        return self._inner.cookies()
-
-    def set_cookie(self, name: str, value: str, domain: str, path: str) -> None:
-        self._inner.set_cookie(name, value, domain, path)
-
-    def clear_cookies(self) -> None:
-        self._inner.clear_cookies()
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 class _Waited:

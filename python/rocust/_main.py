@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple, Type
 
 from . import _engine, _import_hook
 from ._backend import UserGroupController
+from ._locust.stats import StatsError
 from ._options import parse_options
 from ._pump import Pump
 from ._run import _exit_on_import_error, locustfile_option
@@ -110,8 +111,6 @@ class LocustfileRun:
         **_kwargs: Any,
     ) -> None:
         """A request reported from Python (``events.request.fire``), into Rust's stats."""
-        from ._locust.stats import StatsError
-
         error = StatsError.parse_error(exception) if exception else None
         self.engine.record(request_type, name, response_time, int(response_length or 0), error)
 

@@ -106,11 +106,10 @@ class RunnerCommands:
         elif isinstance(command, Command.FireEvent):
             self._in_greenlet(command.token, self._fire, command.event)
         elif isinstance(command, Command.SpawningComplete):
-            events = self.environment.events
-            self._in_greenlet(command.token, self._fire_with, events.spawning_complete, user_count=command.user_count)
+            hook = self.environment.events.spawning_complete
+            self._in_greenlet(command.token, hook.fire, user_count=command.user_count)
         elif isinstance(command, Command.Quit):
-            events = self.environment.events
-            self._in_greenlet(command.token, self._fire_with, events.quit, exit_code=command.exit_code)
+            self._in_greenlet(command.token, self.environment.events.quit.fire, exit_code=command.exit_code)
         elif isinstance(command, Command.ShapeTick):
             gevent.spawn(self._shape_tick, command.token, command.started)
         elif isinstance(command, Command.SelectClasses):
@@ -208,10 +207,6 @@ class RunnerCommands:
             events.quitting.fire(environment=environment, reverse=True)
         else:
             raise ValueError(f"unknown event {event!r}")
-
-    @staticmethod
-    def _fire_with(hook: Any, **kwargs: Any) -> None:
-        hook.fire(**kwargs)
 
     def _shape_tick(self, token: int, started: float) -> None:
         """Locust's shape greenlet, one tick: the first one also starts the shape's

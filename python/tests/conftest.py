@@ -2,7 +2,9 @@
 
 ``run_both(script)`` runs a scenario under real Locust 2.47.0 (the interpreter in
 $LOCUST_PYTHON, default the venv $ROCUST_LOCUST_VENV or <repo>/.venv-locust) and under rocust
-(this interpreter, through run_under_rocust.py) and returns both JSON results. Tests that need
+(this interpreter, through run_under_rocust.py) and returns both JSON results. rocust is
+the package installed in this interpreter (the wheel scripts/test.sh builds), never the
+source tree, which lacks the compiled engine. Tests that need
 real Locust are skipped when it is missing, and fail instead in CI and under scripts/test.sh
 (see testdeps.py; any other skip fails there too).
 """
@@ -25,10 +27,6 @@ TESTS = Path(__file__).resolve().parent
 PYTHON_DIR = TESTS.parent
 SCENARIOS = TESTS / "scenarios"
 LOCUST_PYTHON = testdeps.locust_python()
-
-if str(PYTHON_DIR) not in sys.path:
-    sys.path.insert(0, str(PYTHON_DIR))
-
 
 @pytest.fixture
 def real_locust() -> str:
@@ -73,7 +71,7 @@ def _parse(proc: "subprocess.CompletedProcess[str]", label: str) -> Any:
 
 
 def run_rocust(script: Path, *args: str, timeout: float = 60) -> Any:
-    env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR), PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0")
     proc = subprocess.run(
         [sys.executable, str(TESTS / "run_under_rocust.py"), str(script), *args],
         capture_output=True,

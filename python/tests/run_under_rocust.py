@@ -11,8 +11,6 @@ from gevent import monkey
 
 monkey.patch_all()
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
 from rocust import _import_hook  # noqa: E402
 
 _import_hook.install()

@@ -251,6 +251,10 @@ RUNS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
         {"files": files(**{"web.py": HTTP_USER}), "timeout": 30.0},
     ),
     "slave": (("-f", "idle.py", "--slave"), {"files": files(**{"idle.py": IDLE_USER})}),
+    "logfile_in_new_directory": (
+        ("-f", "idle.py", "--logfile", "logs/run.log") + HEADLESS_1S,
+        {"files": files(**{"idle.py": IDLE_USER})},
+    ),
 }
 ROCUST_ONLY = {"num_request", "slave"}
 
@@ -388,6 +392,20 @@ def test_run_time_limit_fires_while_a_test_start_listener_blocks(runs: RunPool) 
     rocust, locust = pair(runs, "blocking_test_start")
     for result in both(rocust, locust):
         assert seconds_between(result, "Run time limit set", "--run-time limit reached") < 2.8, ctx(result)
+
+
+# -- --logfile: its directory is made; the tables still go to the terminal --------------------
+
+
+@uses("logfile_in_new_directory")
+def test_logfile_in_a_new_directory_gets_the_log_lines_and_not_the_tables(runs: RunPool) -> None:
+    rocust, locust = pair(runs, "logfile_in_new_directory")
+    for result in both(rocust, locust):
+        assert result.exit_code == 0, ctx(result)
+        log = (result.directory / "logs" / "run.log").read_text()
+        assert "INFO/locust.main: Shutting down (exit code 0)" in log, ctx(result)
+        assert "Aggregated" not in log, ctx(result)
+        assert "Response time percentiles (approximated)" in result.stderr, ctx(result)
 
 
 # -- item 11: the locustfile option from config files ----------------------------------------

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from clients.server import LocalServer, closed_port
-from conftest import LOCUST_PYTHON, PYTHON_DIR, TESTS, needs_locust
+from conftest import LOCUST_PYTHON, TESTS, needs_locust
 from rocust._locust import clients as C
 from rocust._locust.clients import HttpSession, engine_error
 from rocust._locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
@@ -482,7 +482,7 @@ def test_ref_transport_raw_response_shape(server: LocalServer) -> None:
 def test_same_as_locust(server: LocalServer) -> None:
     refused = f"http://127.0.0.1:{closed_port()}"
     script = str(TESTS / "clients" / "scenario_clients.py")
-    env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR), PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0")
     procs = {
         "locust": subprocess.Popen(
             [LOCUST_PYTHON, script, server.url, refused], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

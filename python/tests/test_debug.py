@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
-
-from conftest import PYTHON_DIR
 
 
 def test_run_single_user_prints_requests_and_fires_events() -> None:
@@ -42,10 +39,7 @@ def test_run_single_user_prints_requests_and_fires_events() -> None:
         run_single_user(One)
         """
     )
-    env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
-    proc = subprocess.run(
-        [sys.executable, "-c", code, "--host", "http://cli"], capture_output=True, text=True, timeout=30, env=env
-    )
+    proc = subprocess.run([sys.executable, "-c", code, "--host", "http://cli"], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "" and lines[1].split() == ["type", "name", "resp_ms", "exception"]

@@ -26,7 +26,7 @@ from typing import Dict, Iterator, List, Tuple
 
 import pytest
 import testdeps
-from conftest import LOCUST_PYTHON, PYTHON_DIR, needs_locust
+from conftest import LOCUST_PYTHON, needs_locust
 from rocust_cli.harness import LoopbackServer, RunPool, RunResult, RunSpec
 
 LOCUSTFILE = '''
@@ -212,11 +212,9 @@ def test_loading_finds_one_fixture_whichever_plugins_are_installed(tmp_path: Pat
     path = tmp_path / "test_lf.py"
     path.write_text(LOCUSTFILE)
     extra = _locust_site_packages() if beside == "locust" else ""
-    env = dict(os.environ, PYTHONPATH=str(PYTHON_DIR))
     proc = subprocess.run(
         [sys.executable, "-c", LOADER, str(path), extra or str(tmp_path)],
         cwd=str(tmp_path),
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,

@@ -203,7 +203,8 @@ impl HttpSession {
         self
     }
 
-    /// Limit on waiting for each hop's whole response; none by default.
+    /// Limit on waiting for each hop's whole response (a streamed one's head,
+    /// then each read of its body); none by default.
     pub fn set_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
         self.timeout = timeout;
         self
@@ -450,10 +451,17 @@ pub(crate) fn with_verify(tls: &Tls, verify: bool) -> Tls {
     if same {
         return tls.clone();
     }
-    Tls::new(TlsSettings {
-        verify,
-        check_hostname: verify,
-        roots: Vec::new(),
-        ..s.clone()
-    })
+    // The common case (nothing else set) without the interning lock, which
+    // every user's request would otherwise take.
+    let plain = s.client_cert.is_none() && s.min_version.is_none() && s.max_version.is_none();
+    match (plain, verify) {
+        (true, true) => Tls::verified(),
+        (true, false) => Tls::insecure(),
+        (false, _) => Tls::new(TlsSettings {
+            verify,
+            check_hostname: verify,
+            roots: Vec::new(),
+            ..s.clone()
+        }),
+    }
 }

@@ -265,7 +265,7 @@ impl BodyStream {
             if !decode {
                 return Ok(acc.freeze());
             }
-            let out = self.decode(&acc)?;
+            let out = self.decode(acc.freeze())?;
             if !out.is_empty() {
                 return Ok(out);
             }
@@ -275,7 +275,7 @@ impl BodyStream {
     async fn fill(&mut self, want: usize, limit: usize, decode: bool) -> Result<Bytes, String> {
         if decode && !self.raw.is_empty() {
             let raw = self.raw.split().freeze();
-            let out = self.decode(&raw)?;
+            let out = self.decode(raw)?;
             self.decoded.extend_from_slice(&out);
         }
         loop {
@@ -293,10 +293,10 @@ impl BodyStream {
                 let n = buf.len().min(limit);
                 return Ok(buf.split_to(n).freeze());
             }
-            let room = (want - have).clamp(PIECE, usize::MAX);
+            let room = (want - have).max(PIECE);
             match self.next_piece(room, false).await? {
                 Some((piece, _)) if decode => {
-                    let out = self.decode(&piece)?;
+                    let out = self.decode(piece)?;
                     self.decoded.extend_from_slice(&out);
                 }
                 Some((piece, _)) => self.raw.extend_from_slice(&piece),
@@ -308,10 +308,10 @@ impl BodyStream {
         }
     }
 
-    fn decode(&mut self, piece: &[u8]) -> Result<Bytes, String> {
+    fn decode(&mut self, piece: Bytes) -> Result<Bytes, String> {
         match &mut self.decoder {
-            None => Ok(Bytes::copy_from_slice(piece)),
-            Some(d) => d.feed(piece).map(Bytes::from).map_err(|f| f.text()),
+            None => Ok(piece),
+            Some(d) => d.feed(&piece).map(Bytes::from).map_err(|f| f.text()),
         }
     }
 
@@ -351,7 +351,8 @@ impl BodyStream {
                 .map_err(|f| f.text())?,
         };
         if piece.is_none() {
-            // Gives an HTTP/1.1 connection back to its pool (see H1Body).
+            // Over: a reusable HTTP/1.1 connection is back in its pool (see
+            // `H1Body::finish`); anything else is dropped here.
             self.source = Source::Done;
         }
         Ok(piece)

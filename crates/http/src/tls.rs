@@ -143,9 +143,9 @@ impl Tls {
         &self.0.settings
     }
 
-    /// The same setting (interned handles are the same pointer).
+    /// The same setting: live handles of equal settings are one pointer.
     pub(crate) fn same(&self, other: &Tls) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0.settings == other.0.settings
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The rustls configuration, built on first use. A setting that cannot

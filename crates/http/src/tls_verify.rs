@@ -104,8 +104,12 @@ impl ServerCertVerifier for Verifier {
         if name_only && !self.check_hostname {
             return Ok(ServerCertVerified::assertion());
         }
-        if let Some(outcome) = self.trusted_directly(end_entity, server_name) {
-            return outcome;
+        // A certificate the CA file holds itself is trusted without an issuer,
+        // but it still has to be valid (dates, purpose, signature), as in OpenSSL.
+        if is_issuer_error(&error) {
+            if let Some(outcome) = self.trusted_directly(end_entity, server_name) {
+                return outcome;
+            }
         }
         Err(rejected(openssl_text(
             &error,
@@ -157,10 +161,8 @@ fn openssl_text(
         .to_owned()
     };
     match error {
-        C::UnknownIssuer => unknown_issuer(),
-        // webpki's CaUsedAsEndEntity comes through `Other`: OpenSSL calls an
-        // untrusted self-signed CA certificate just that.
-        C::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => unknown_issuer(),
+        // OpenSSL calls an untrusted self-signed CA certificate just that.
+        _ if is_issuer_error(error) => unknown_issuer(),
         C::NotValidForName | C::NotValidForNameContext { .. } => name_mismatch(server_name),
         C::Expired | C::ExpiredContext { .. } => "certificate has expired".into(),
         C::NotValidYet | C::NotValidYetContext { .. } => "certificate is not yet valid".into(),
@@ -171,6 +173,16 @@ fn openssl_text(
         C::BadSignature => "certificate signature failure".into(),
         _ if is_self_issued(end_entity) => "self-signed certificate".into(),
         other => format!("{other:?}"),
+    }
+}
+
+/// No trusted issuer was found (webpki's CaUsedAsEndEntity comes through
+/// `Other`: a CA certificate served as the server's own).
+fn is_issuer_error(error: &CertificateError) -> bool {
+    match error {
+        CertificateError::UnknownIssuer => true,
+        CertificateError::Other(other) => format!("{other:?}").contains("CaUsedAsEndEntity"),
+        _ => false,
     }
 }
 

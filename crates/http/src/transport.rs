@@ -1,5 +1,5 @@
-//! Connections: per-origin keep-alive pool and one request/response exchange
-//! with the whole body read.
+//! Connections: per-origin keep-alive pool and one request/response exchange,
+//! with the whole body read or (streamed) left on the connection.
 //!
 //! HTTP/1.1 connections are driven inside the request's task and kept idle
 //! as bare sockets (see `h1`); HTTP/2 keeps one multiplexed connection per
@@ -50,7 +50,8 @@ pub(crate) struct RawResponse {
 /// A request's time limit.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
-    /// Limit on waiting for each hop's whole response.
+    /// Limit on waiting for each hop's whole response (a streamed one's
+    /// head, then each read of its body).
     pub read_timeout: Option<Duration>,
 }
 

@@ -228,12 +228,17 @@ async fn the_hostname_is_checked_unless_told_not_to() {
     assert_eq!(r.text(), "ok /ip", "{:?}", r.error());
 }
 
-#[tokio::test]
-async fn a_self_signed_certificate_is_named_and_can_be_trusted_directly() {
+/// A server with a self-signed certificate for 127.0.0.1, as `openssl req
+/// -x509` makes them (a CA certificate serving as its own), valid between
+/// the years `valid` gives, or for rcgen's default span; also its PEM.
+async fn self_signed_server(valid: Option<(i32, i32)>) -> (Server, String) {
     let key = rcgen::KeyPair::generate().unwrap();
     let mut p = params(&["127.0.0.1"], "self");
-    // As `openssl req -x509` makes them: a CA certificate serving as its own.
     p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    if let Some((from, to)) = valid {
+        p.not_before = rcgen::date_time_ymd(from, 1, 1);
+        p.not_after = rcgen::date_time_ymd(to, 1, 1);
+    }
     let cert = p.self_signed(&key).unwrap();
     let own = Pki {
         dir: std::env::temp_dir(),
@@ -242,7 +247,12 @@ async fn a_self_signed_certificate_is_named_and_can_be_trusted_directly() {
         server_key: key.serialize_der(),
         ca_der: cert.der().clone(),
     };
-    let server = server(&own, false).await;
+    (server(&own, false).await, own.ca_pem)
+}
+
+#[tokio::test]
+async fn a_self_signed_certificate_is_named_and_can_be_trusted_directly() {
+    let (server, ca_pem) = self_signed_server(None).await;
     let rec = Recorded::new(Some(&format!("https://127.0.0.1:{}", server.addr.port())));
     let mut client = HttpSession::new(&rec.ctx);
     let r = client.get("/self").send().await;
@@ -250,9 +260,22 @@ async fn a_self_signed_certificate_is_named_and_can_be_trusted_directly() {
         r.error(),
         Some(verify_failed("self-signed certificate").as_str())
     );
-    client.set_tls(with_ca(CaSource::Data(own.ca_pem.clone().into_bytes())));
+    client.set_tls(with_ca(CaSource::Data(ca_pem.into_bytes())));
     let r = client.get("/self").send().await;
     assert_eq!(r.text(), "ok /self", "{:?}", r.error());
+}
+
+#[tokio::test]
+async fn a_certificate_trusted_directly_must_still_be_in_date() {
+    let (server, ca_pem) = self_signed_server(Some((2000, 2001))).await;
+    let rec = Recorded::new(Some(&format!("https://127.0.0.1:{}", server.addr.port())));
+    let mut client = HttpSession::new(&rec.ctx);
+    client.set_tls(with_ca(CaSource::Data(ca_pem.into_bytes())));
+    let r = client.get("/expired").send().await;
+    assert_eq!(
+        r.error(),
+        Some(verify_failed("certificate has expired").as_str())
+    );
 }
 
 fn client_cert(dir: &Path, both: bool) -> Tls {

@@ -63,7 +63,6 @@ pub struct Job {
 
 /// A streamed body between reads: taken by the read under way, dropped
 /// (closing its connection) when Python closes or forgets the response.
-#[derive(Default)]
 pub struct StreamSlot {
     body: Mutex<Option<BodyStream>>,
     closed: AtomicBool,
@@ -195,8 +194,10 @@ async fn read(job: ReadJob, bridge: Arc<Bridge>) {
         None => Ok(Bytes::new()),
         Some(mut body) => {
             let out = body.read(want, limit, per_chunk, decode).await;
+            // Checked under the lock: a `close` in between then finds the body.
+            let mut kept = slot.lock();
             if !body.is_done() && !slot.closed.load(Ordering::Acquire) {
-                *slot.lock() = Some(body);
+                *kept = Some(body);
             }
             out.map_err(|e| e.text().to_owned())
         }

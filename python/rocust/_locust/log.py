@@ -9,6 +9,7 @@ event listener raised without anyone handling it; the engine reads
 from __future__ import annotations
 
 import logging
+import os
 import re
 import socket
 import sys
@@ -21,14 +22,24 @@ HOSTNAME = re.sub(r"\..*", "", socket.gethostname())
 
 
 def setup_logging(loglevel: str, logfile: Optional[str] = None) -> None:
-    """Locust's log line format for Python loggers, to stderr or ``logfile``; the
-    engine's own lines look the same."""
+    """Locust's log line format for Python loggers, to stderr or ``logfile`` (its
+    directory made if need be); the engine's own lines look the same. The tables of
+    ``locust.stats_logger`` go to stderr as they are, whatever the level or logfile."""
     fmt = f"[%(asctime)s] {HOSTNAME}/%(levelname)s/%(name)s: %(message)s"
+    if logfile and os.path.dirname(logfile):
+        os.makedirs(os.path.dirname(logfile), exist_ok=True)
     handler: logging.Handler = logging.FileHandler(logfile) if logfile else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(loglevel.upper())
+    plain = logging.StreamHandler(sys.stderr)
+    plain.setFormatter(logging.Formatter("%(message)s"))
+    tables = logging.getLogger("locust.stats_logger")
+    tables.handlers[:] = [plain]
+    tables.setLevel(logging.INFO)
+    tables.propagate = False
+
 
 #: Set when an event listener or a background greenlet raised an unhandled exception.
 unhandled_greenlet_exception: bool = False

@@ -4,8 +4,7 @@ wrapped the way requests wraps them.
 
 The classes are requests' own (``requests.exceptions``), so ``except
 requests.exceptions.RequestException`` in a locustfile catches what rocust raises, as
-under Locust. Only where requests is not installed are stand-ins with the same names and
-hierarchy defined here.
+under Locust.
 """
 
 from __future__ import annotations
@@ -13,122 +12,56 @@ from __future__ import annotations
 import ast
 import builtins
 import http.client
-import importlib
-import json as _json
 import re
 import socket
-from typing import TYPE_CHECKING, Any, Dict
+from typing import Any, Dict
 from urllib.parse import urlsplit
+
+from requests.cookies import CookieConflictError
+from requests.exceptions import (
+    ChunkedEncodingError,
+    ConnectionError,
+    ConnectTimeout,
+    ContentDecodingError,
+    HTTPError,
+    InvalidHeader,
+    InvalidJSONError,
+    InvalidSchema,
+    InvalidURL,
+    JSONDecodeError,
+    MissingSchema,
+    ReadTimeout,
+    RequestException,
+    SSLError,
+    StreamConsumedError,
+    Timeout,
+    TooManyRedirects,
+)
 
 from . import CLIENTS, present_as
 from .urls import _path_url
 
-
-def _import_requests_exceptions() -> Any:
-    try:
-        return importlib.import_module("requests.exceptions")
-    except ImportError:
-        return None
-
-
-_requests: Any = _import_requests_exceptions()
-
-if TYPE_CHECKING or _requests is None:
-
-    class RequestException(OSError):
-        """Base of the errors of a request (requests.exceptions.RequestException)."""
-
-        def __init__(self, *args: Any, response: Any = None, request: Any = None) -> None:
-            super().__init__(*args)
-            self.response = response
-            self.request = request if request is not None or response is None else getattr(response, "request", None)
-
-    class HTTPError(RequestException):
-        """An HTTP status of 400-599 (from ``raise_for_status``)."""
-
-    class ConnectionError(RequestException):
-        """The connection failed."""
-
-    class SSLError(ConnectionError):
-        """A TLS error."""
-
-    class Timeout(RequestException):
-        """The request timed out."""
-
-    class ConnectTimeout(ConnectionError, Timeout):
-        """Connecting timed out."""
-
-    class ReadTimeout(Timeout):
-        """The server did not answer in time."""
-
-    class TooManyRedirects(RequestException):
-        """More redirects than allowed."""
-
-    class InvalidURL(RequestException, ValueError):
-        """The URL is not valid."""
-
-    class MissingSchema(RequestException, ValueError):
-        """The URL has no scheme."""
-
-    class InvalidSchema(RequestException, ValueError):
-        """The URL's scheme is not http or https."""
-
-    class InvalidHeader(RequestException, ValueError):
-        """A header name or value is not valid."""
-
-    class ChunkedEncodingError(RequestException):
-        """The chunked body was broken."""
-
-    class ContentDecodingError(RequestException):
-        """The body could not be decoded (gzip, deflate, br)."""
-
-    class InvalidJSONError(RequestException):
-        """A JSON error."""
-
-    class JSONDecodeError(InvalidJSONError, _json.JSONDecodeError):
-        """The body is not valid JSON (both a RequestException and json's error)."""
-
-        def __init__(self, msg: str, doc: str, pos: int) -> None:
-            _json.JSONDecodeError.__init__(self, msg, doc, pos)
-            self.response = None
-            self.request = None
-
-    class StreamConsumedError(RequestException, TypeError):
-        """The content of a streamed response was already handed out."""
-
-    if not TYPE_CHECKING:
-        present_as(
-            CLIENTS, RequestException, HTTPError, ConnectionError, SSLError, Timeout, ConnectTimeout, ReadTimeout,
-            TooManyRedirects, InvalidURL, MissingSchema, InvalidSchema, InvalidHeader, ChunkedEncodingError,
-            ContentDecodingError, InvalidJSONError, JSONDecodeError, StreamConsumedError,
-        )  # fmt: skip
-else:
-    RequestException = _requests.RequestException
-    HTTPError = _requests.HTTPError
-    ConnectionError = _requests.ConnectionError
-    SSLError = _requests.SSLError
-    Timeout = _requests.Timeout
-    ConnectTimeout = _requests.ConnectTimeout
-    ReadTimeout = _requests.ReadTimeout
-    TooManyRedirects = _requests.TooManyRedirects
-    InvalidURL = _requests.InvalidURL
-    MissingSchema = _requests.MissingSchema
-    InvalidSchema = _requests.InvalidSchema
-    InvalidHeader = _requests.InvalidHeader
-    ChunkedEncodingError = _requests.ChunkedEncodingError
-    ContentDecodingError = _requests.ContentDecodingError
-    InvalidJSONError = _requests.InvalidJSONError
-    JSONDecodeError = _requests.JSONDecodeError
-    StreamConsumedError = _requests.StreamConsumedError
-
-
-if TYPE_CHECKING or _requests is None:
-
-    class CookieConflictError(RuntimeError):
-        """Several cookies have the asked name."""
-
-else:
-    CookieConflictError = importlib.import_module("requests.cookies").CookieConflictError
+# Re-exported: locust.clients and the rest of the package take them from here.
+__all__ = [
+    "ChunkedEncodingError",
+    "ConnectTimeout",
+    "ConnectionError",
+    "ContentDecodingError",
+    "CookieConflictError",
+    "HTTPError",
+    "InvalidHeader",
+    "InvalidJSONError",
+    "InvalidSchema",
+    "InvalidURL",
+    "JSONDecodeError",
+    "MissingSchema",
+    "ReadTimeout",
+    "RequestException",
+    "SSLError",
+    "StreamConsumedError",
+    "Timeout",
+    "TooManyRedirects",
+]
 
 
 class _EngineError:

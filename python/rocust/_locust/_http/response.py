@@ -327,11 +327,7 @@ class Response:
         return chunks
 
     def _stream_chunks(self, body: StreamedBody, chunk_size: int | None) -> Iterator[bytes]:
-        while True:
-            piece = body.read(chunk_size, decode=True, per_chunk=True)
-            if not piece:
-                break
-            yield piece
+        yield from body.pieces(chunk_size, decode=True)
         self._iterated = True
 
     def iter_lines(

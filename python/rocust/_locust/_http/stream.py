@@ -31,6 +31,12 @@ class StreamedBody:
         self.chunked: bool = stream.chunked
         self.done = False
 
+    def pieces(self, want: int | None, decode: bool) -> Iterator[bytes]:
+        """The rest as it arrives: a chunked body chunk by chunk, others ``want`` bytes
+        at a time."""
+        while piece := self.read(want, decode, per_chunk=True):
+            yield piece
+
     def read(self, want: int | None, decode: bool, per_chunk: bool = False, limit: int | None = None) -> bytes:
         """``want`` bytes (None: all the rest; fewer at the end; b"" once it ended) and
         up to ``limit`` of what already arrived, or with ``per_chunk`` the next chunk of
@@ -74,14 +80,8 @@ class RawBody:
 
     def stream(self, amt: int | None = 2**16, decode_content: bool | None = None) -> Iterator[bytes]:
         """The body in pieces: a chunked one chunk by chunk, others ``amt`` at a time."""
-        if self._body is None:
-            return
-        decode = bool(self.decode_content if decode_content is None else decode_content)
-        while True:
-            piece = self._body.read(amt, decode, per_chunk=True)
-            if not piece:
-                return
-            yield piece
+        if self._body is not None:
+            yield from self._body.pieces(amt, bool(self.decode_content if decode_content is None else decode_content))
 
     def read_chunked(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
         return self.stream(amt, decode_content)

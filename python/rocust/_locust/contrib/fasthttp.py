@@ -209,8 +209,6 @@ class FastHttpSession(SessionBase):
                 unsupported.append(f"{key}={conn[key]!r} (ignored)")
         if unsupported:
             warn_once("fasthttp:" + ",".join(unsupported), "rocust: FastHttpSession: " + "; ".join(unsupported))
-        if self.ssl_context_factory is not None:
-            warn_once("ssl_context_factory", "rocust: FastHttpUser ssl_context_factory is ignored")
 
     def request(
         self,

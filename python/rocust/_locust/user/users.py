@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from gevent import Greenlet, GreenletExit
@@ -17,6 +16,7 @@ from gevent.pool import Group
 
 from ..clients import HttpSession, RestMixin
 from ..exception import StopTest, StopUser
+from ..util.deprecation import check_for_deprecated_task_set_attribute
 from .task import (
     LOCUST_STATE_RUNNING,
     LOCUST_STATE_STOPPING,
@@ -38,18 +38,6 @@ NO_HOST_MESSAGE = (
 )
 
 
-def _warn_deprecated_task_set(class_dict: Dict[str, Any]) -> None:
-    task_set = class_dict.get("task_set")
-    if task_set is None:
-        return
-    if isinstance(task_set, type) and issubclass(task_set, TaskSet) and not hasattr(task_set, "locust_task_weight"):
-        warnings.warn(  # noqa: B028 (Locust warns at the default stack level)
-            "Usage of User.task_set is deprecated since version 1.0. Set the tasks attribute instead "
-            f"(tasks = [{task_set.__name__}])",
-            DeprecationWarning,
-        )
-
-
 class UserMeta(type):
     """Builds ``tasks`` like TaskSetMeta and makes every class concrete
     (``abstract = False``) unless its own body says ``abstract = True``."""
@@ -58,7 +46,7 @@ class UserMeta(type):
         class_dict["tasks"] = get_tasks_from_base_classes(bases, class_dict)
         if not class_dict.get("abstract"):
             class_dict["abstract"] = False
-        _warn_deprecated_task_set(class_dict)
+        check_for_deprecated_task_set_attribute(class_dict)
         return type.__new__(mcs, classname, bases, class_dict)
 
 

@@ -196,6 +196,22 @@ def test_the_factory_gets_the_user_class_base_url_and_tls_default(ref_transports
     assert seen == [("Owner", "http://h:1/base", True), ("", "http://h:2", False), ("", "https://h:3", True)]
 
 
+def test_a_session_has_all_its_attributes_from_the_start(
+    ref_transports: List[Any], servers: Tuple[LocalServer, LocalServer]
+) -> None:
+    """No attribute is added at the first request: every session's dict then shares its
+    keys (an attribute added later costs about 1.5 KB per user, see bench/python.sh)."""
+    from rocust._locust.clients import HttpSession
+    from rocust._locust.event import EventHook
+
+    session = HttpSession(servers[0].url, EventHook(), None)
+    session.trust_env = False  # as HttpUser does
+    before = list(vars(session))
+    session.get("/")
+    session.get("/", verify=False)
+    assert list(vars(session)) == before
+
+
 def test_requests_own_exception_classes() -> None:
     import requests
 

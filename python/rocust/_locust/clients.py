@@ -191,6 +191,10 @@ def _valid_port(parts: Any) -> bool:
     return True
 
 
+#: No TLS setting resolved yet (see HttpSession._session_tls).
+_UNRESOLVED: Any = object()
+
+
 class HttpSession(SessionBase):
     """HttpUser's client: requests.Session's API (cookies kept per user), every request
     reported to ``request_event`` with Locust's rules.
@@ -199,11 +203,6 @@ class HttpSession(SessionBase):
     arguments of the request methods: ``name`` (the stats name instead of the path),
     ``catch_response`` (decide success/failure in a with-block) and ``context``.
     """
-
-    # The TLS setting of the session's verify/cert values last resolved (see _session_tls).
-    _tls_verify: Any = object()
-    _tls_cert: Any = None
-    _tls: TlsConfig | None = None
 
     def __init__(
         self, base_url: str, request_event: EventHook, user: Any, *args: Any, pool_manager: Any = None, **kwargs: Any
@@ -228,7 +227,13 @@ class HttpSession(SessionBase):
         self.cert: Any = None
         self.proxies: dict[str, str] = {}
         self.max_redirects = 30
-        self.trust_env = True
+        self._trust_env = True
+        # The TLS setting of the verify/cert values last resolved (see _session_tls). Set
+        # here, so that every session has the same attributes in the same order: its dict
+        # then shares its keys; one added later costs about 1.5 KB per user.
+        self._tls_verify: Any = _UNRESOLVED
+        self._tls_cert: Any = None
+        self._tls: TlsConfig | None = None
         self.adapters: dict[str, Any] = {}
         self.pool_manager = pool_manager
         self._headers_cache: tuple[Any, int, list[tuple[str, str]]] = (None, -1, [])
@@ -307,12 +312,12 @@ class HttpSession(SessionBase):
     def trust_env(self) -> bool:
         """Whether the environment's CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) is
         used, as requests does; HttpUser turns it off, as Locust does."""
-        return self.__dict__.get("_trust_env", True)  # type: ignore[no-any-return]
+        return self._trust_env
 
     @trust_env.setter
     def trust_env(self, value: bool) -> None:
-        self.__dict__["_trust_env"] = value
-        self.__dict__.pop("_tls_verify", None)
+        self._trust_env = value
+        self._tls_verify = _UNRESOLVED
 
     def _session_tls(self, url: str) -> TlsConfig | None:
         """The TLS setting of the session's ``verify`` and ``cert`` (and of the

@@ -120,8 +120,8 @@ def test_readme_example_locustfile_runs(server: str, tmp_path: Path) -> None:
             "-f",
             str(REPO / "examples" / "locustfile.py"),
             "--headless",
-            # Each user's first task is "/" with p = 2/3: with 10 users, some one reaches
-            # it but for a chance of (1/3)^10 (3 users missed it in 1 CI run out of ~30).
+            # Each user's first task is "/" with p = 2/3: with 10 users one of them requests
+            # it but for a chance of (1/3)^10 (with 3 users, none did in one CI run).
             "-u",
             "10",
             "-r",

@@ -230,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         path = self.path.split("?", 1)[0]
+        if path == "/slow":
+            time.sleep(SLOW_SECONDS)
         status = 500 if path == "/fail" else 404 if path == "/missing" else 200
         body = b"failed" if status == 500 else b"ok"
         self.send_response(status)
@@ -245,8 +247,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+#: How long /slow takes: long enough that its response times never round to 0 ms.
+SLOW_SECONDS = 0.005
+
+
 class LoopbackServer:
-    """A loopback HTTP server: /fail answers 500, /missing 404, anything else 200 "ok"."""
+    """A loopback HTTP server: /fail answers 500, /missing 404, /slow 200 "ok" after
+    SLOW_SECONDS, anything else 200 "ok"."""
 
     def __init__(self) -> None:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)

@@ -105,6 +105,15 @@ class Command:
         token: int
         started: float
 
+    class SetHost(Command):
+        token: int
+        host: Optional[str]
+
+    class CustomOptions(Command):
+        token: int
+        form: List[Tuple[str, str]]
+        apply: bool
+
     class Exit(Command):
         code: int
 
@@ -121,8 +130,12 @@ class Engine:
         has_shape: bool,
         http_threads: int = ...,
         shape_use_common_options: bool = ...,
+        locustfile: str = ...,
+        shape_name: Optional[str] = ...,
+        web_ui_options: str = ...,
     ) -> None: ...
     def drain(self) -> Tuple[List[Tuple[Any, RawResponse]], List[Command]]: ...
+    def log_line(self, line: str) -> None: ...
     def done(self, token: int) -> None: ...
     def failed(self, token: int, message: str) -> None: ...
     def shape_tick(
@@ -160,6 +173,7 @@ class Engine:
         response_time: Optional[float],
         response_length: int,
         error: Optional[str] = ...,
+        status_code: Optional[int] = ...,
     ) -> None: ...
     def log_exception(self, msg: str, traceback: str) -> None: ...
     def start(self, user_count: int, spawn_rate: float, user_classes: Optional[List[str]] = ...) -> None: ...

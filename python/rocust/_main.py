@@ -9,6 +9,7 @@ on the main thread, and ``Pump`` carries everything between them.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -43,7 +44,7 @@ def run_session(args: List[str]) -> int:
     result = parse_options(args)
     if isinstance(result, int):
         return result
-    options, parsed = result
+    options, parsed, web_ui_options = result
     from ._locust.stats import validate_stats_configuration
 
     validate_stats_configuration()
@@ -52,7 +53,8 @@ def run_session(args: List[str]) -> int:
         setup_logging(str(getattr(options, "loglevel", "INFO")), getattr(options, "logfile", None))
 
     # Like Locust, the first shape class found is the test's shape.
-    return LocustfileRun(engine, options, parsed, paths, user_classes, shapes[0] if shapes else None).run()
+    run = LocustfileRun(engine, options, parsed, paths, user_classes, shapes[0] if shapes else None)
+    return run.run(web_ui_options)
 
 
 def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:
@@ -89,6 +91,7 @@ class LocustfileRun:
             reset_stats=bool(getattr(options, "reset_stats", False)),
             parsed_options=options,
             parsed_locustfiles=paths,
+            locustfile=os.path.basename(paths[0]) if paths else None,
             available_user_classes=dict(user_classes),
             available_shape_classes={type(shape).__name__: shape} if shape is not None else {},
         )
@@ -108,14 +111,19 @@ class LocustfileRun:
         response_time: Optional[float],
         response_length: Optional[int],
         exception: Optional[Exception] = None,
+        response: Any = None,
         **_kwargs: Any,
     ) -> None:
-        """A request reported from Python (``events.request.fire``), into Rust's stats."""
+        """A request reported from Python (``events.request.fire``), into Rust's stats;
+        an HTTP response's status code goes to the status code breakdown."""
         error = StatsError.parse_error(exception) if exception else None
-        self.engine.record(request_type, name, response_time, int(response_length or 0), error)
+        status = getattr(response, "status_code", None)
+        status_code = status if isinstance(status, int) and 0 <= status < 65536 else None
+        self.engine.record(request_type, name, response_time, int(response_length or 0), error, status_code)
 
-    def run(self) -> int:
+    def run(self, web_ui_options: Dict[str, Dict[str, Any]]) -> int:
         infos = self.controller.user_classes_info()
+        logging.getLogger().addHandler(_WebLogHandler(self.engine))
         pump = Pump(self.engine, self.commands)
         pump.start()
         # Ctrl-C belongs to the engine (it stops the run and writes the reports); the
@@ -131,6 +139,9 @@ class LocustfileRun:
             self.shape is not None,
             _http_threads(),
             shape_use_common_options=bool(getattr(self.shape, "use_common_options", False)),
+            locustfile=self.environment.locustfile or "",
+            shape_name=type(self.shape).__name__ if self.shape is not None else None,
+            web_ui_options=json.dumps(web_ui_options, default=str),
         )
         try:
             code = self.commands.exit_code.get()
@@ -140,6 +151,24 @@ class LocustfileRun:
         logging.shutdown()
         sys.stdout.flush()
         return code if code is not None else 2
+
+
+class _WebLogHandler(logging.Handler):
+    """Python's log lines, in Locust's format, for the web UI's ``/logs`` (the
+    engine keeps the last 500, its own lines included)."""
+
+    def __init__(self, engine: _engine.Engine) -> None:
+        super().__init__()
+        self.engine = engine
+        from ._locust.log import HOSTNAME
+
+        self.setFormatter(logging.Formatter(f"[%(asctime)s] {HOSTNAME}/%(levelname)s/%(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.engine.log_line(self.format(record))
+        except Exception:
+            self.handleError(record)
 
 
 def _http_threads() -> int:

@@ -6,16 +6,24 @@
 from __future__ import annotations
 
 import argparse
-from typing import List, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Union
 
 from . import _engine
 
 
-def parse_options(args: List[str], prog: str = "rocust") -> Union[Tuple[argparse.Namespace, _engine.ParsedOptions], int]:
+class Parsed(NamedTuple):
+    options: argparse.Namespace
+    engine_options: _engine.ParsedOptions
+    #: The locustfile's options shown in the web UI's start form (Locust's
+    #: ``ui_extra_args_dict``).
+    web_ui_options: Dict[str, Dict[str, Any]]
+
+
+def parse_options(args: List[str], prog: str = "rocust") -> Union[Parsed, int]:
     """``args`` with the program name first. An int is the exit code of a usage error,
     ``--help`` or ``--version`` (already printed)."""
     from ._locust import events
-    from ._locust.argument_parser import LocustArgumentParser, describe_custom_options
+    from ._locust.argument_parser import LocustArgumentParser, describe_custom_options, web_ui_extra_options
 
     parser = LocustArgumentParser(prog=prog, add_help=False)
     events.init_command_line_parser.fire(parser=parser)
@@ -32,4 +40,4 @@ def parse_options(args: List[str], prog: str = "rocust") -> Union[Tuple[argparse
         for name, value in vars(custom_values).items():
             setattr(options, name, value)
     options.locustfile = parsed.locustfile
-    return options, parsed
+    return Parsed(options, parsed, web_ui_extra_options(parser, options))

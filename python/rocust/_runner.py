@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 import gevent
 from gevent.event import AsyncResult
@@ -110,6 +110,10 @@ class RunnerCommands:
             self._in_greenlet(command.token, hook.fire, user_count=command.user_count)
         elif isinstance(command, Command.Quit):
             self._in_greenlet(command.token, self.environment.events.quit.fire, exit_code=command.exit_code)
+        elif isinstance(command, Command.SetHost):
+            self._now(command.token, self._set_host, command.host)
+        elif isinstance(command, Command.CustomOptions):
+            self._custom_options(command.token, command.form, command.apply)
         elif isinstance(command, Command.ShapeTick):
             gevent.spawn(self._shape_tick, command.token, command.started)
         elif isinstance(command, Command.SelectClasses):
@@ -185,6 +189,30 @@ class RunnerCommands:
 
         greenlet.link_value(lambda _g: self.engine.done(token))
         greenlet.link_exception(on_error)
+
+    def _custom_options(self, token: int, form: List[Tuple[str, str]], apply: bool) -> None:
+        """The web UI's values for ``parsed_options``, checked (and set when ``apply``)."""
+        from ._locust.argument_parser import coerce_web_ui_values
+
+        options = self.environment.parsed_options
+        if options is None:
+            self.engine.done(token)
+            return
+        values, error = coerce_web_ui_values(options, form)
+        if error is not None:
+            self.engine.failed(token, error)
+            return
+        if apply:
+            for key, value in values.items():
+                setattr(options, key, value)
+        self.engine.done(token)
+
+    def _set_host(self, host: Optional[str]) -> None:
+        """The web UI's host field: users spawned from now on aim at it (Locust's
+        ``/swarm`` sets ``environment.host`` and ``parsed_options.host``)."""
+        self.environment.host = host
+        if self.environment.parsed_options is not None:
+            self.environment.parsed_options.host = host
 
     def _select(self, names: List[str]) -> None:
         by_name = {c.__name__: c for c in self.available.values()}

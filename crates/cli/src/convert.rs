@@ -3,7 +3,7 @@
 use crate::error::CliError;
 use crate::options::{LogLevel, Processes};
 use crate::spec::OptSpec;
-use crate::timespan::parse_timespan;
+use rocust_core::timespan::parse_timespan;
 
 /// Python's `int()` of a string: surrounding whitespace, a sign, and
 /// single underscores between digits are allowed.

@@ -65,7 +65,6 @@ mod namespace;
 mod options;
 mod resolve;
 mod spec;
-mod timespan;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -74,8 +73,8 @@ pub use custom::{CustomNargs, CustomOption, ParsedWithCustom};
 pub use error::{CliError, CliErrorKind, PROG};
 pub use help::{help_text, help_text_with};
 pub use locustfile::locustfile_option;
-pub use options::{LogLevel, Options, Processes, Source, WEB_UI};
-pub use timespan::parse_timespan;
+pub use options::{LogLevel, Options, Processes, Source};
+pub use rocust_core::timespan::parse_timespan;
 
 /// The Locust release whose command line this crate reproduces.
 pub const LOCUST_VERSION: &str = "2.47.0";

@@ -238,23 +238,8 @@ pub struct Options {
 }
 }
 
-/// Entry of [`Options::unavailable_options`] standing for the web UI itself,
-/// which Locust starts whenever `--headless` is not given.
-pub const WEB_UI: &str = "the web UI (run with --headless)";
-
-/// Web UI options that only matter when the web UI runs.
-const WEB_UI_OPTIONS: &[&str] = &[
-    "--web-host",
-    "--web-host-display-name",
-    "--web-port",
-    "--autostart",
-    "--web-login",
-    "--tls-cert",
-    "--tls-key",
-    "--class-picker",
-    "--build-path",
-    "--web-base-path",
-];
+/// Web UI options rocust does not serve yet (only when the web UI runs).
+const WEB_UI_OPTIONS: &[&str] = &["--class-picker", "--build-path"];
 
 impl Options {
     /// Where the option with this long name (e.g. `"spawn-rate"`) got its value.
@@ -306,21 +291,16 @@ impl Options {
     }
 
     /// The features this run asks for that rocust does not provide yet, as
-    /// option spellings (`"--master"`), plus [`WEB_UI`] when the web UI
-    /// would start. Empty for a headless local run. Options that Locust
+    /// option spellings (`"--master"`). Empty for a headless local run. Options that Locust
     /// itself ignores in this run (e.g. `--master-host` without `--worker`,
     /// web UI options with `--headless`) are not listed.
     pub fn unavailable_options(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         if self.web_ui_enabled() {
-            out.push(WEB_UI);
-            for option in WEB_UI_OPTIONS {
+            for &option in WEB_UI_OPTIONS {
                 if self.is_given(&option[2..]) {
                     out.push(option);
                 }
-            }
-            if self.autoquit.is_some() {
-                out.push("--autoquit");
             }
         }
         if self.master {
@@ -331,9 +311,6 @@ impl Options {
         }
         if self.processes.is_some() {
             out.push("--processes");
-        }
-        if self.html.is_some() {
-            out.push("--html");
         }
         if !self.config_users.is_empty() {
             out.push("--config-users");
@@ -360,7 +337,7 @@ impl Options {
         }
         if self.autoquit.is_some() && !self.autostart {
             return Err(CliError::invalid(
-                "--autoquit has an effect only together with --autostart",
+                "--autoquit is only meaningful in combination with --autostart",
                 1,
             ));
         }
@@ -382,7 +359,7 @@ impl Options {
         {
             return Err(CliError::invalid(
                 format!(
-                    "Invalid --web-base-path ({}): it must start with a slash",
+                    "Invalid format for --web-base-path argument ({}): the url path must start with a slash.",
                     self.web_base_path
                 ),
                 1,

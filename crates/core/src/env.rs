@@ -12,8 +12,8 @@ use crate::stats::Stats;
 pub struct Environment {
     pub events: Events,
     pub stats: Stats,
-    /// `--host`: overrides every user class's own host.
-    pub host: Option<String>,
+    /// `--host` (or the web UI's host field): overrides every user class's own host.
+    host: Mutex<Option<String>>,
     /// Whether errors escaping tasks are caught (the user goes on) rather than
     /// ending the user, as Locust's `catch_exceptions`.
     pub catch_exceptions: bool,
@@ -28,13 +28,24 @@ impl Environment {
         Arc::new(Self {
             events: Events::default(),
             stats: Stats::new(),
-            host,
+            host: Mutex::new(host),
             catch_exceptions: true,
             stop_test: Mutex::new(None),
             stop_test_notify: Notify::new(),
             process_exit_code: Mutex::new(None),
             unhandled_exception: AtomicBool::new(false),
         })
+    }
+
+    /// The host every user aims at, overriding its class's own (`--host`).
+    /// Users read it when they are spawned, as Locust's runner does.
+    pub fn host(&self) -> Option<String> {
+        self.host.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Changes the host for users spawned from now on (the web UI's host field).
+    pub fn set_host(&self, host: Option<String>) {
+        *self.host.lock().unwrap_or_else(|e| e.into_inner()) = host;
     }
 
     /// Sets the process exit code, overriding the one from failures (Locust's

@@ -8,5 +8,6 @@ pub mod exec;
 pub mod runner;
 pub mod shape;
 pub mod stats;
+pub mod timespan;
 pub mod user;
 pub mod wait_time;

@@ -63,6 +63,11 @@ pub trait LoadTestShape: Send {
     fn use_common_options(&self) -> bool {
         false
     }
+
+    /// The shape's class name, as the web UI's shape picker and messages show it.
+    fn name(&self) -> &str {
+        "LoadTestShape"
+    }
 }
 
 impl<F> LoadTestShape for F

@@ -354,6 +354,7 @@ impl HttpSession {
             response_time: Some(response.elapsed),
             response_length: response.body.len() as u64,
             error,
+            status_code: Some(response.status()),
             start_time: response.start_time,
             url: response.first_url(),
         });
@@ -382,6 +383,7 @@ impl HttpSession {
             response_time: Some(response.elapsed),
             response_length: length,
             error,
+            status_code: Some(response.status()),
             start_time: info.start_time,
             url,
         });

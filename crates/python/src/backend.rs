@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rocust::report::ReportSettings;
-use rocust::UserSource;
+use rocust::{CustomOptionsHook, UserSource, WebUiHooks};
 use rocust_core::env::Environment;
 use rocust_core::exec::{BoxFuture, SpawnError, UserBackend};
 use rocust_core::runner::LocalRunner;
@@ -128,11 +128,16 @@ fn log_failure(reply: Option<Reply>) {
 struct PythonShape {
     shared: Arc<Shared>,
     use_common_options: bool,
+    name: String,
 }
 
 impl LoadTestShape for PythonShape {
     fn use_common_options(&self) -> bool {
         self.use_common_options
+    }
+
+    fn name(&self) -> &str {
+        &self.name
     }
 
     fn tick(&mut self, ctx: &ShapeContext) -> Option<ShapeTick> {
@@ -167,6 +172,12 @@ pub struct PythonSource {
     pub has_shape: bool,
     /// The shape class's `use_common_options`.
     pub shape_use_common_options: bool,
+    /// The shape class's name.
+    pub shape_name: Option<String>,
+    /// Locust's `environment.locustfile`: the first locustfile's file name.
+    pub locustfile: String,
+    /// The locustfile's options shown in the web UI's start form.
+    pub web_ui_options: serde_json::Map<String, serde_json::Value>,
     pub http_threads: usize,
     /// What the locustfile set in `locust.stats` (percentiles, intervals).
     pub report: ReportSettings,
@@ -185,11 +196,48 @@ impl UserSource for PythonSource {
         self.report.clone()
     }
 
+    fn locustfile_name(&self) -> String {
+        self.locustfile.clone()
+    }
+
+    fn web_ui_hooks(&self) -> WebUiHooks {
+        let bridge = self.shared.bridge.clone();
+        let set_host: Arc<dyn Fn(Option<String>) + Send + Sync> =
+            Arc::new(move |host| bridge.notify(|token| Command::SetHost { token, host }));
+        let bridge = self.shared.bridge.clone();
+        // Setting is sent at once (before any command the start sends next);
+        // checking waits for Python's answer.
+        let custom_options: Arc<CustomOptionsHook> = Arc::new(move |form, apply| {
+            if apply {
+                bridge.notify(|token| Command::CustomOptions { token, form, apply });
+                return Box::pin(std::future::ready(Ok(())));
+            }
+            let answer = bridge.call_async(|token| Command::CustomOptions { token, form, apply });
+            Box::pin(async move {
+                match answer.await {
+                    Ok(Reply::Done) => Ok(()),
+                    Ok(Reply::Failed(message)) => Err(message),
+                    Ok(other) => Err(format!("unexpected answer {other:?}")),
+                    Err(_) => Err("the Python side is gone".to_owned()),
+                }
+            })
+        });
+        WebUiHooks {
+            set_host: Some(set_host),
+            extra_options: self.web_ui_options.clone(),
+            custom_options: Some(custom_options),
+        }
+    }
+
     fn take_shape(&mut self) -> Option<Box<dyn LoadTestShape>> {
         self.has_shape.then(|| {
             Box::new(PythonShape {
                 shared: self.shared.clone(),
                 use_common_options: self.shape_use_common_options,
+                name: self
+                    .shape_name
+                    .clone()
+                    .unwrap_or_else(|| "LoadTestShape".to_owned()),
             }) as Box<dyn LoadTestShape>
         })
     }

@@ -61,6 +61,16 @@ pub enum Command {
     /// One `LoadTestShape.tick()`; `started` is when the runner started the
     /// shape (seconds since the epoch): `get_run_time()` counts from there.
     ShapeTick { token: u64, started: f64 },
+    /// The web UI set the host: `environment.host` (None: each class's own).
+    SetHost { token: u64, host: Option<String> },
+    /// The web UI's `/swarm` values for `parsed_options`: converted as Locust
+    /// does, then set only when `apply` (a check first, so a bad value
+    /// changes nothing); `failed` with the first bad value's message.
+    CustomOptions {
+        token: u64,
+        form: Vec<(String, String)>,
+        apply: bool,
+    },
     /// The run is over: the process exits with this code. Not answered.
     Exit { code: i32 },
 }

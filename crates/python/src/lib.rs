@@ -192,8 +192,14 @@ impl Engine {
             csv_interval: setting("CSV_STATS_INTERVAL_SEC", csv_interval)?,
             history_interval: setting("HISTORY_STATS_INTERVAL_SEC", history_interval)?,
             name_width,
+            ..ReportSettings::default()
         };
         Ok(())
+    }
+
+    /// A Python log line, formatted, for the web UI's `/logs`.
+    fn log_line(&self, line: &str) {
+        rocust::remember_log_line(line);
     }
 
     /// The descriptor gevent's hub watches (readable = call `drain`).
@@ -205,7 +211,8 @@ impl Engine {
     /// Starts the run on the control thread: `classes` as
     /// `UserGroupController.user_classes_info()` gives them. Returns at once;
     /// the end arrives as an ("exit", code) command.
-    #[pyo3(signature = (options, classes, has_shape, http_threads = 1, shape_use_common_options = false))]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (options, classes, has_shape, http_threads = 1, shape_use_common_options = false, locustfile = String::from("locustfile.py"), shape_name = None, web_ui_options = String::from("{}")))]
     fn run(
         &self,
         options: &ParsedOptions,
@@ -213,7 +220,18 @@ impl Engine {
         has_shape: bool,
         http_threads: usize,
         shape_use_common_options: bool,
+        locustfile: String,
+        shape_name: Option<String>,
+        web_ui_options: String,
     ) -> PyResult<()> {
+        let web_ui_options = match serde_json::from_str(&web_ui_options) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => {
+                return Err(PyValueError::new_err(
+                    "web_ui_options must be a JSON object",
+                ))
+            }
+        };
         let classes = classes
             .iter()
             .map(|c| info_from_dict(&c))
@@ -223,6 +241,9 @@ impl Engine {
             classes,
             has_shape,
             shape_use_common_options,
+            shape_name,
+            locustfile,
+            web_ui_options,
             http_threads,
             report: self.report.clone(),
         };
@@ -433,7 +454,7 @@ impl Engine {
     }
 
     /// Records one request in the engine's stats (`events.request` from Python).
-    #[pyo3(signature = (request_type, name, response_time, response_length, error = None))]
+    #[pyo3(signature = (request_type, name, response_time, response_length, error = None, status_code = None))]
     fn record(
         &mut self,
         request_type: &str,
@@ -441,12 +462,20 @@ impl Engine {
         response_time: Option<f64>,
         response_length: u64,
         error: Option<&str>,
+        status_code: Option<u16>,
     ) {
         if self.recorder.is_none() {
             self.recorder = self.shared.env.get().map(|env| env.stats.recorder());
         }
         if let Some(recorder) = &self.recorder {
-            recorder.log(request_type, name, response_time, response_length, error);
+            recorder.log_response(
+                request_type,
+                name,
+                response_time,
+                response_length,
+                error,
+                status_code,
+            );
         }
     }
 

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use rocust_core::stats::pyfmt::{python_float_repr, python_round};
-use rocust_core::stats::{HISTORY_STATS_INTERVAL_SEC, PERCENTILES_TO_REPORT};
+use rocust_core::stats::{HISTORY_STATS_INTERVAL_SEC, PERCENTILES_TO_CHART, PERCENTILES_TO_REPORT};
 
 /// The percentiles of the percentile table and the CSV columns, with their
 /// column titles.
@@ -83,6 +83,10 @@ pub struct ReportSettings {
     pub history_interval: Duration,
     /// `STATS_NAME_WIDTH` when the locustfile set it; None: from the terminal.
     pub name_width: Option<usize>,
+    /// `PERCENTILES_TO_STATISTICS`: the web UI table's percentile columns.
+    pub statistics_percentiles: Vec<f64>,
+    /// `PERCENTILES_TO_CHART`: the charts' percentile lines by default.
+    pub chart_percentiles: Vec<f64>,
 }
 
 impl Default for ReportSettings {
@@ -93,6 +97,8 @@ impl Default for ReportSettings {
             csv_interval: Duration::from_secs(1),
             history_interval: Duration::from_secs(HISTORY_STATS_INTERVAL_SEC),
             name_width: None,
+            statistics_percentiles: vec![0.95, 0.99],
+            chart_percentiles: PERCENTILES_TO_CHART.to_vec(),
         }
     }
 }

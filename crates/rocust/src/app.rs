@@ -10,12 +10,14 @@ use rocust_core::env::Environment;
 use rocust_core::exec::{NativeBackend, UserBackend};
 use rocust_core::runner::{LocalRunner, RunnerConfig};
 use rocust_core::shape::LoadTestShape;
-use rocust_core::user::ratio::{task_ratio, RatioNode};
+use rocust_core::user::ratio::{ratio_json, task_ratio, RatioNode};
 use rocust_core::user::{DynUserClass, TaskFilter, UserClassInfo};
 use rocust_report::ReportSettings;
+use rocust_web::RunInfo;
 
 use crate::reports::Reports;
-use crate::{headless, logging, InitHook};
+use crate::web::WebStart;
+use crate::{logging, run, InitHook};
 
 /// The Locust version whose behaviour rocust reproduces.
 pub const LOCUST_VERSION: &str = "2.47.0";
@@ -51,7 +53,39 @@ pub trait UserSource {
     fn report_settings(&self) -> ReportSettings {
         ReportSettings::default()
     }
+
+    /// The test's name in the web UI, reports and download names (Locust's
+    /// `environment.locustfile`): the load test binary's name by default.
+    fn locustfile_name(&self) -> String {
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "rocust".to_owned())
+    }
+
+    /// What the web UI needs from the source beyond the classes (Python's
+    /// host, custom options); Rust users need nothing more.
+    fn web_ui_hooks(&self) -> WebUiHooks {
+        WebUiHooks::default()
+    }
 }
+
+/// A source's part in the web UI.
+#[derive(Default)]
+pub struct WebUiHooks {
+    /// Tells users that live outside the Rust runtime (Python's) the host
+    /// the web UI set; Rust users read it from the environment.
+    pub set_host: Option<Arc<dyn Fn(Option<String>) + Send + Sync>>,
+    /// The start form's custom parameters (Locust's `extra_options`).
+    pub extra_options: serde_json::Map<String, serde_json::Value>,
+    /// Checks (`false`) or sets (`true`) custom option values from `/swarm`.
+    pub custom_options: Option<Arc<CustomOptionsHook>>,
+}
+
+/// Checks or sets custom option values: the message of the first bad one.
+pub type CustomOptionsHook = dyn Fn(Vec<(String, String)>, bool) -> rocust_core::exec::BoxFuture<'static, Result<(), String>>
+    + Send
+    + Sync;
 
 /// The Rust classes of a load test binary.
 struct NativeSource {
@@ -134,7 +168,7 @@ fn prepare(options: &Options) -> Result<(), i32> {
     let unavailable = options.unavailable_options();
     if !unavailable.is_empty() {
         eprintln!(
-            "rocust: error: {} not available yet in this version of rocust (use --headless)",
+            "rocust: error: {} not available yet in this version of rocust",
             describe_unavailable(&unavailable)
         );
         return Err(2);
@@ -170,7 +204,8 @@ fn warn_about_common_options(options: &Options, shape: Option<&dyn LoadTestShape
 }
 
 /// Locust's `main()` after the command line is parsed: list or pick the user
-/// classes, print task ratios, or run the test headless; returns the exit code.
+/// classes, print task ratios, or run the test (headless or with the web UI);
+/// returns the exit code.
 pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
     if let Err(code) = prepare(options) {
         return code;
@@ -248,8 +283,16 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
             return 2;
         }
     };
+    let shape_info = shape
+        .as_deref()
+        .map(|s| (s.name().to_owned(), s.use_common_options()));
     let runner = LocalRunner::new(env.clone(), backend.clone(), runner_config(options), shape);
-    let reports = match Reports::new(options, source.report_settings()) {
+    let reports = match Reports::new(
+        options,
+        source.report_settings(),
+        source.locustfile_name(),
+        infos.clone(),
+    ) {
         Ok(r) => r,
         Err(e) => {
             log::error!("{e}");
@@ -269,16 +312,70 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
         return 1;
     }
 
-    if source.host_required() && env.host.is_none() && infos.iter().any(|c| c.host.is_none()) {
+    let starts_at_once = options.headless || options.autostart;
+    if starts_at_once
+        && source.host_required()
+        && env.host().is_none()
+        && infos.iter().any(|c| c.host.is_none())
+    {
         // Locust's HttpUser raises StopTest when it is created without a host.
+        // (The web UI's form asks for one instead.)
         env.request_stop_test(MISSING_HOST.to_owned());
     }
-    let code = runtime.block_on(headless::run(options, env, runner, reports));
+    let web = if options.web_ui_enabled() {
+        let info = run_info(options, source, &infos, shape_info);
+        match WebStart::new(options, info, source.web_ui_hooks()) {
+            Ok(web) => Some(web),
+            Err(e) => {
+                log::error!("{e}");
+                backend.shutdown();
+                return 1;
+            }
+        }
+    } else {
+        None
+    };
+    let code = runtime.block_on(run::run(options, env, runner, reports, web));
     backend.shutdown();
     // A task may still wait for a listener that never returns: do not wait
     // for it, the run is over.
     runtime.shutdown_background();
     code
+}
+
+/// What the web UI shows about the run.
+fn run_info(
+    options: &Options,
+    source: &dyn UserSource,
+    infos: &[UserClassInfo],
+    shape: Option<(String, bool)>,
+) -> RunInfo {
+    let stats_history_csv = options
+        .csv
+        .as_ref()
+        .filter(|_| options.csv_full_history)
+        .map(|prefix| PathBuf::from(format!("{prefix}_stats_history.csv")));
+    let (shape_class, shape_use_common_options) = match shape {
+        Some((name, common)) => (Some(name), common),
+        None => (None, false),
+    };
+    RunInfo {
+        locustfile: source.locustfile_name(),
+        version: LOCUST_VERSION.to_owned(),
+        rocust_version: env!("CARGO_PKG_VERSION").to_owned(),
+        user_classes: infos.to_vec(),
+        shape_class,
+        shape_use_common_options,
+        num_users: options.users,
+        spawn_rate: options.spawn_rate,
+        run_time: options.run_time,
+        profile: options.profile.clone(),
+        stats_history_csv,
+        report_settings: source.report_settings(),
+        host_required: source.host_required(),
+        class_picker: options.class_picker,
+        extra_options: Default::default(),
+    }
 }
 
 fn runner_config(options: &Options) -> RunnerConfig {
@@ -373,21 +470,6 @@ fn print_task_ratio(nodes: &[RatioNode], level: usize) {
             print_task_ratio(tasks, level + 1);
         }
     }
-}
-
-fn ratio_json(nodes: &[RatioNode]) -> serde_json::Value {
-    let map: serde_json::Map<String, serde_json::Value> = nodes
-        .iter()
-        .map(|n| {
-            let mut entry = serde_json::Map::new();
-            entry.insert("ratio".into(), n.ratio.into());
-            if let Some(tasks) = &n.tasks {
-                entry.insert("tasks".into(), ratio_json(tasks));
-            }
-            (n.name.clone(), entry.into())
-        })
-        .collect();
-    map.into()
 }
 
 /// `--show-task-ratio-json`: `json.dumps(..., indent=4)` of per-class and total ratios.

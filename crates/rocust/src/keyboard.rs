@@ -86,7 +86,8 @@ pub struct KeyboardControl {
 impl KeyboardControl {
     /// Starts reading keys if stdin is a terminal (`None` otherwise, as
     /// Locust logs at debug level). Call inside the control runtime.
-    pub fn start(runner: &Arc<LocalRunner>) -> Option<Self> {
+    /// With the web UI, Enter opens its `url` in a browser, as in Locust.
+    pub fn start(runner: &Arc<LocalRunner>, url: Option<String>) -> Option<Self> {
         if let Err(e) = enter_cbreak_mode() {
             log::debug!(target: "root", "{e}");
             return None;
@@ -118,7 +119,10 @@ impl KeyboardControl {
         let runner = runner.clone();
         let keys = tokio::spawn(async move {
             while let Some(key) = rx.recv().await {
-                on_key(&runner, key);
+                match (key, &url) {
+                    (b'\r' | b'\n', Some(url)) => open_browser(url),
+                    _ => on_key(&runner, key),
+                }
             }
         });
         Some(KeyboardControl {
@@ -151,6 +155,24 @@ impl KeyboardControl {
 impl Drop for KeyboardControl {
     fn drop(&mut self) {
         self.shut();
+    }
+}
+
+/// Opens `url` in the desktop's browser (Python's `webbrowser.open_new_tab`).
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        log::debug!("Could not open a browser with {opener}: {e}");
     }
 }
 

@@ -27,10 +27,11 @@
 //! ```
 
 pub mod app;
-mod headless;
 mod keyboard;
 mod logging;
 mod reports;
+mod run;
+mod web;
 
 use std::ffi::OsString;
 use std::sync::Arc;
@@ -39,7 +40,8 @@ pub use rocust_core as core;
 pub use rocust_http as http;
 pub use rocust_report as report;
 
-pub use app::{run_options, UserSource, LOCUST_VERSION};
+pub use app::{run_options, CustomOptionsHook, UserSource, WebUiHooks, LOCUST_VERSION};
+pub use logging::remember_line as remember_log_line;
 
 use rocust_core::env::Environment;
 use rocust_core::shape::LoadTestShape;

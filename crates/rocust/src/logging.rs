@@ -1,6 +1,7 @@
 //! Log lines in Locust's format: `[2024-01-01 12:00:00,123] host/INFO/locust.main: message`.
 //! Console tables go to `locust.stats_logger`, printed without a prefix.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Write;
 use std::sync::Mutex;
@@ -9,6 +10,32 @@ use log::{Level, LevelFilter, Log, Metadata, Record};
 
 /// The logger name Locust uses for the console tables.
 pub const STATS_LOGGER: &str = "locust.stats_logger";
+
+/// How many log lines the web UI's `/logs` shows (Locust keeps 500).
+const RECENT_LINES: usize = 500;
+
+/// The last log lines, for the web UI's `/logs`.
+static RECENT: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
+
+/// Keeps a formatted line (without its line feed) for `/logs`; Python's log
+/// records come here too.
+pub fn remember_line(line: &str) {
+    let mut recent = RECENT.lock().unwrap_or_else(|e| e.into_inner());
+    if recent.len() == RECENT_LINES {
+        recent.pop_front();
+    }
+    recent.push_back(line.to_owned());
+}
+
+/// The last log lines, oldest first.
+pub fn recent_lines() -> Vec<String> {
+    RECENT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .cloned()
+        .collect()
+}
 
 struct LocustLogger {
     hostname: String,
@@ -27,6 +54,7 @@ fn locust_name(target: &str) -> &str {
         ("rocust_core::stats", "locust.stats"),
         ("rocust_report", "locust.stats"),
         ("rocust_http", "locust.clients"),
+        ("rocust_web", "locust.web"),
         ("rocust", "locust.main"),
     ];
     NAMES
@@ -66,6 +94,7 @@ impl Log for LocustLogger {
             locust_name(record.target()),
             record.args()
         );
+        remember_line(line.trim_end_matches('\n'));
         match &self.file {
             Some(f) => {
                 let mut f = f.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,11 +1,14 @@
-//! What a run prints and writes: console tables, CSV files and JSON, in
-//! Locust's formats and at Locust's moments (plus one last CSV write at shutdown).
+//! What a run prints and writes: console tables, CSV files, JSON and the
+//! HTML report, in Locust's formats and at Locust's moments (plus one last
+//! CSV write at shutdown, and the HTML report on every kind of stop).
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use rocust_cli::Options;
 use rocust_core::env::Environment;
+use rocust_core::runner::LocalRunner;
+use rocust_core::user::UserClassInfo;
 use rocust_report::console;
 use rocust_report::{CsvWriter, ReportSettings};
 
@@ -16,6 +19,9 @@ pub struct Reports {
     width: usize,
     csv: Option<Mutex<CsvWriter>>,
     settings: ReportSettings,
+    /// The report's "Script:" and the classes of its final ratio.
+    locustfile: String,
+    user_classes: Vec<UserClassInfo>,
 }
 
 /// Columns of the terminal on stderr, if it is one.
@@ -41,7 +47,12 @@ fn print_lines(lines: &[String]) {
 }
 
 impl Reports {
-    pub fn new(options: &Options, settings: ReportSettings) -> Result<Self, String> {
+    pub fn new(
+        options: &Options,
+        settings: ReportSettings,
+        locustfile: String,
+        user_classes: Vec<UserClassInfo>,
+    ) -> Result<Self, String> {
         let csv = match &options.csv {
             Some(prefix) => Some(Mutex::new(
                 CsvWriter::create(
@@ -59,6 +70,8 @@ impl Reports {
                 .unwrap_or_else(|| console::stats_name_width(terminal_columns())),
             csv,
             settings,
+            locustfile,
+            user_classes,
         })
     }
 
@@ -85,8 +98,11 @@ impl Reports {
         }
     }
 
-    /// At shutdown: `--json`, `--json-file`, the final tables and the last CSV write.
-    pub fn write_final(&self, options: &Options, env: &Environment, user_count: usize) {
+    /// At shutdown: `--json`, `--json-file`, the final tables, the last CSV
+    /// write and `--html`.
+    pub fn write_final(&self, options: &Options, runner: &LocalRunner) {
+        let env = runner.environment();
+        let user_count = runner.user_count();
         if options.json {
             let entries = env
                 .stats
@@ -109,6 +125,36 @@ impl Reports {
             if let Err(e) = csv.write_final_stats(&env.stats, user_count as u64) {
                 log::error!("Could not write CSV files: {e}");
             }
+        }
+        if let Some(template) = &options.html {
+            self.write_html(options, runner, template);
+        }
+    }
+
+    /// `--html FILE`: `{u}`, `{r}`, `{t}` substituted, its directory made.
+    fn write_html(&self, options: &Options, runner: &LocalRunner, template: &str) {
+        let name = rocust_report::html_file_name(
+            template,
+            options.users,
+            options.spawn_rate,
+            options.run_time,
+        );
+        let run = rocust_report::RunDescription {
+            locustfile: &self.locustfile,
+            host: runner.environment().host(),
+            profile: options.profile.clone(),
+            user_classes: &self.user_classes,
+        };
+        let html = rocust_report::run_report(runner, &run, rocust_report::Theme::Light, false);
+        let path = std::path::Path::new(&name);
+        log::debug!("Writing html report to file: {name}");
+        let written = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => std::fs::create_dir_all(dir),
+            None => Ok(()),
+        }
+        .and_then(|()| std::fs::write(path, html));
+        if let Err(e) = written {
+            log::error!("Could not write the HTML report {name}: {e}");
         }
     }
 }

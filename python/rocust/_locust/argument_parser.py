@@ -24,7 +24,7 @@ import math
 import os
 import sys
 import tempfile
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type, TypeVar
 from urllib.parse import urlparse
 
 from .util.directory import get_abspaths_in
@@ -130,6 +130,56 @@ def describe_custom_options(parser: argparse.ArgumentParser) -> List[Dict[str, A
             }
         )
     return described
+
+
+def web_ui_extra_options(parser: argparse.ArgumentParser, options: argparse.Namespace) -> Dict[str, Dict[str, Any]]:
+    """Locust's ``ui_extra_args_dict``: the locustfile's options shown in the web UI's
+    start form, with their current values. ``parser`` holds only the locustfile's own
+    options (the engine parses Locust's)."""
+    extra: Dict[str, Dict[str, Any]] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction) or not getattr(action, "include_in_web_ui", True):
+            continue
+        extra[action.dest] = {
+            "choices": list(action.choices) if action.choices is not None else None,
+            "default_value": getattr(options, action.dest, action.default),
+            "help_text": action.help,
+            "is_multiple": bool(getattr(action, "is_multiple", False)),
+            "is_required": bool(getattr(action, "is_required", False)),
+            "is_secret": bool(getattr(action, "is_secret", False)),
+        }
+    return extra
+
+
+def coerce_web_ui_values(
+    options: argparse.Namespace, form: List[Tuple[str, str]]
+) -> Tuple[Dict[str, Any], Optional[str]]:
+    """The values the web UI's ``/swarm`` form gives existing options, converted to
+    the type of the current value as Locust does (bool: ``"true"``; None: the text;
+    list: split on commas or the repeated key, as ints when the current items are ints;
+    else ``type(current)(text)``). Nothing is set: the second item is the message of the
+    first value that does not convert (Locust answers those with a plain-text 500)."""
+    current = vars(options)
+    values: Dict[str, Any] = {}
+    seen: Set[str] = set()
+    for key, text in form:
+        if key in seen or key not in current:
+            continue
+        seen.add(key)
+        now = current[key]
+        try:
+            if isinstance(now, bool):
+                values[key] = text == "true"
+            elif now is None:
+                values[key] = text
+            elif isinstance(now, list):
+                items = text.split(",") if "," in text else [v for k, v in form if k == key]
+                values[key] = [int(x) for x in items] if all(isinstance(x, int) for x in now) else items
+            else:
+                values[key] = type(now)(text)
+        except (TypeError, ValueError) as e:
+            return {}, f"Invalid value for {key}: {text!r} ({e})"
+    return values, None
 
 
 def _metavar(action: argparse.Action) -> Optional[str]:

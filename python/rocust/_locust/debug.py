@@ -120,7 +120,7 @@ def run_single_user(
         parsed = _options.parse_options(["locust", *sys.argv[1:]], prog="locust")
         if isinstance(parsed, int):
             sys.exit(parsed)
-        options, _engine_options = parsed
+        options = parsed.options
         # The file that called us, for locustfiles that look up their own name.
         options.locustfile = os.path.basename(inspect.stack()[1][0].f_code.co_filename)
         _env = Environment(events=events, locustfile=options.locustfile, host=options.host, parsed_options=options)

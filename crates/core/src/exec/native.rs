@@ -98,8 +98,8 @@ impl NativeBackend {
             .filter(|&n| n > 0)
             .unwrap_or_else(|| {
                 let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-                let hosts: Vec<String> = match &env.host {
-                    Some(h) => vec![h.clone()],
+                let hosts: Vec<String> = match env.host() {
+                    Some(h) => vec![h],
                     None => classes.iter().filter_map(|c| c.info().host).collect(),
                 };
                 default_threads(cores, &hosts)
@@ -166,8 +166,7 @@ impl UserBackend for NativeBackend {
         };
         let host = self
             .env
-            .host
-            .clone()
+            .host()
             .or_else(|| user_class.info().host)
             .map(Arc::from);
         let mut per_engine = vec![0usize; self.engines.len()];

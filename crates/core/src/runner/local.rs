@@ -47,6 +47,8 @@ pub struct LocalRunner {
     /// set before `test_start` fires).
     target_user_count: AtomicU64,
     quit: watch::Sender<bool>,
+    /// Every state change, for whoever waits for one (the web UI's autostart).
+    states: watch::Sender<RunnerState>,
 }
 
 impl LocalRunner {
@@ -71,6 +73,7 @@ impl LocalRunner {
             }),
             target_user_count: AtomicU64::new(0),
             quit: watch::channel(false).0,
+            states: watch::channel(RunnerState::Ready).0,
         });
         let weak = Arc::downgrade(&runner);
         env.events.spawning_complete.add_listener(move |_| {
@@ -104,7 +107,19 @@ impl LocalRunner {
             "Updating state to '{state}', old state was '{}'",
             inner.state
         );
+        self.enter_state(&mut inner, state);
+    }
+
+    fn enter_state(&self, inner: &mut Inner, state: RunnerState) {
         inner.state = state;
+        self.states.send_replace(state);
+    }
+
+    /// Resolves once the runner enters a state for which `wanted` holds
+    /// (at once if it is in one).
+    pub async fn wait_for_state(&self, wanted: impl Fn(RunnerState) -> bool) {
+        let mut rx = self.states.subscribe();
+        let _ = rx.wait_for(|s| wanted(*s)).await.is_ok();
     }
 
     pub fn user_count(&self) -> usize {
@@ -330,7 +345,7 @@ impl LocalRunner {
         {
             let mut inner = self.inner();
             inner.final_user_classes_count = counts.clone();
-            inner.state = RunnerState::Cleanup;
+            self.enter_state(&mut inner, RunnerState::Cleanup);
             if let Some(ramp) = inner.spawning.take() {
                 ramp.abort();
             }
@@ -345,7 +360,7 @@ impl LocalRunner {
         {
             let mut inner = self.inner();
             inner.dispatcher = None;
-            inner.state = RunnerState::Stopped;
+            self.enter_state(&mut inner, RunnerState::Stopped);
         }
         self.env.events.test_stop.fire(&self.env);
     }

@@ -94,6 +94,9 @@ pub struct StatsEntry {
     /// Bucketed response time (ms) -> count.
     pub response_times: BTreeMap<i64, u64>,
     pub total_content_length: u64,
+    /// Responses per HTTP status code (0: no response), a rocust statistic
+    /// the web UI and the HTML report show; not sent on Locust's wire.
+    pub status_codes: BTreeMap<u16, u64>,
     /// Epoch seconds of the creation or last reset.
     pub start_time: f64,
     pub last_request_timestamp: Option<f64>,
@@ -118,6 +121,7 @@ impl StatsEntry {
             num_fail_per_sec: BTreeMap::new(),
             response_times: BTreeMap::new(),
             total_content_length: 0,
+            status_codes: BTreeMap::new(),
             start_time: now,
             last_request_timestamp: None,
             response_times_cache: use_response_times_cache.then(VecDeque::new),
@@ -144,6 +148,7 @@ impl StatsEntry {
         self.num_reqs_per_sec.clear();
         self.num_fail_per_sec.clear();
         self.total_content_length = 0;
+        self.status_codes.clear();
         if let Some(cache) = &mut self.response_times_cache {
             cache.clear();
             self.cache_response_times(now.trunc() as i64);
@@ -313,6 +318,9 @@ impl StatsEntry {
             .total_content_length
             .saturating_add(other.total_content_length);
         add_counts(&mut self.response_times, &other.response_times);
+        for (&code, &n) in &other.status_codes {
+            *self.status_codes.entry(code).or_insert(0) += n;
+        }
         add_counts(&mut self.num_reqs_per_sec, &other.num_reqs_per_sec);
         add_counts(&mut self.num_fail_per_sec, &other.num_fail_per_sec);
         if let Some(last) = self.last_request_timestamp.filter(|t| *t != 0.0) {
@@ -389,6 +397,7 @@ impl StatsEntry {
             num_fail_per_sec: data.num_fail_per_sec,
             response_times: data.response_times,
             total_content_length: data.total_content_length,
+            status_codes: BTreeMap::new(),
             start_time: data.start_time,
             last_request_timestamp: data.last_request_timestamp,
             response_times_cache: None,

@@ -288,7 +288,29 @@ impl StatsRecorder {
         content_length: u64,
         error: Option<&str>,
     ) {
+        self.log_response(method, name, response_time, content_length, error, None);
+    }
+
+    /// Like [`StatsRecorder::log`], also counting the response's HTTP status
+    /// code (0 when there was no response) for the status code breakdown.
+    pub fn log_response(
+        &self,
+        method: &str,
+        name: &str,
+        response_time: Option<f64>,
+        content_length: u64,
+        error: Option<&str>,
+        status_code: Option<u16>,
+    ) {
         let now = self.clock.now();
-        lock(&self.shard).log(method, name, response_time, content_length, error, now);
+        lock(&self.shard).log(
+            method,
+            name,
+            response_time,
+            content_length,
+            error,
+            status_code,
+            now,
+        );
     }
 }

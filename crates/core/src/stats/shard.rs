@@ -202,6 +202,8 @@ struct DeltaEntry {
     used: usize,
     errors: FxMap<String, ErrorDelta>,
     has_errors: bool,
+    /// (status code, responses) since the last merge; zeroed, not removed.
+    status_codes: Vec<(u16, u64)>,
 }
 
 impl DeltaEntry {
@@ -212,6 +214,14 @@ impl DeltaEntry {
             used: 0,
             errors: FxMap::default(),
             has_errors: false,
+            status_codes: Vec::new(),
+        }
+    }
+
+    fn count_status(&mut self, code: u16) {
+        match self.status_codes.iter_mut().find(|(c, _)| *c == code) {
+            Some(slot) => slot.1 += 1,
+            None => self.status_codes.push((code, 1)),
         }
     }
 
@@ -249,6 +259,9 @@ impl DeltaEntry {
     /// Forgets the pending data, keeping every allocation.
     fn clear(&mut self) {
         self.used = 0;
+        for slot in &mut self.status_codes {
+            slot.1 = 0;
+        }
         if self.has_errors {
             self.has_errors = false;
             for d in self.errors.values_mut() {
@@ -267,6 +280,8 @@ pub(crate) struct Shard {
 }
 
 impl Shard {
+    // One call per request: plain arguments, as StatsRecorder received them.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn log(
         &mut self,
         method: &str,
@@ -274,6 +289,7 @@ impl Shard {
         response_time: Option<f64>,
         content_length: u64,
         error: Option<&str>,
+        status_code: Option<u16>,
         now: f64,
     ) {
         self.dirty = true;
@@ -290,6 +306,9 @@ impl Shard {
         };
         let delta = &mut list[pos];
         delta.slice_for(now).log(response_time, content_length, now);
+        if let Some(code) = status_code {
+            delta.count_status(code);
+        }
         if let Some(error) = error {
             delta.log_error(error, now);
         }
@@ -355,6 +374,14 @@ pub(crate) fn merge_shards(shards: &mut [&mut Shard], rs: &mut RequestStats) {
 
         for shard in shards.iter().filter(|s| s.dirty) {
             for (name, list) in &shard.by_name {
+                for d in list {
+                    for &(code, n) in d.status_codes.iter().filter(|(_, n)| *n > 0) {
+                        *rs.total.status_codes.entry(code).or_insert(0) += n;
+                        if let Some(e) = rs.get_mut(name, &d.method) {
+                            *e.status_codes.entry(code).or_insert(0) += n;
+                        }
+                    }
+                }
                 for d in list.iter().filter(|d| d.has_errors) {
                     for (error, ed) in d.errors.iter().filter(|(_, ed)| ed.occurrences > 0) {
                         let key = StatsError::create_key(&d.method, name, error);

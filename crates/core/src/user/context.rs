@@ -17,6 +17,8 @@ pub struct RequestRecord<'a> {
     pub response_length: u64,
     /// Error text when the request failed.
     pub error: Option<&'a str>,
+    /// The HTTP status code (0: no response); `None` for other protocols.
+    pub status_code: Option<u16>,
     /// Seconds since the epoch when the request started.
     pub start_time: f64,
     pub url: &'a str,
@@ -62,12 +64,13 @@ impl UserContext {
     /// Records a request into the statistics and fires the `request` event.
     pub fn record_request(&self, r: &RequestRecord<'_>) {
         let response_time = r.response_time.map(|d| d.as_secs_f64() * 1000.0);
-        self.recorder.log(
+        self.recorder.log_response(
             r.request_type,
             r.name,
             response_time,
             r.response_length,
             r.error,
+            r.status_code,
         );
         let hook = &self.env.events.request;
         if hook.has_listeners() {

@@ -75,21 +75,44 @@ fn task_ratios(tasks: &[TaskInfo], total: bool, parent_ratio: f64) -> Vec<RatioN
 }
 
 /// Each class's share of users and its tasks' shares; with `total`, task
-/// shares are of all tasks run, else within their class (Locust's `get_ratio`).
+/// shares are of all tasks run, else within their class (Locust's `get_ratio`
+/// over `_calc_distribution`: what `num_users` users would give).
 pub fn task_ratio(
     classes: &[UserClassInfo],
     num_users: Option<u64>,
     total: bool,
 ) -> Vec<RatioNode> {
-    let spawned = class_distribution(classes, num_users);
-    let user_count = match spawned.iter().map(|(_, n)| n).sum::<i64>() {
+    let spawned: Vec<u64> = class_distribution(classes, num_users)
+        .into_iter()
+        .map(|(_, n)| n.max(0) as u64)
+        .collect();
+    ratio_of(classes, &spawned, total)
+}
+
+/// Like [`task_ratio`], from the users actually running per class (the web
+/// UI's "Current ratio" and the HTML report's final ratio): a class with no
+/// user running has ratio 0.
+pub fn task_ratio_of_spawned(
+    classes: &[UserClassInfo],
+    spawned: &std::collections::BTreeMap<String, usize>,
+    total: bool,
+) -> Vec<RatioNode> {
+    let counts: Vec<u64> = classes
+        .iter()
+        .map(|c| spawned.get(&c.name).copied().unwrap_or(0) as u64)
+        .collect();
+    ratio_of(classes, &counts, total)
+}
+
+fn ratio_of(classes: &[UserClassInfo], spawned: &[u64], total: bool) -> Vec<RatioNode> {
+    let user_count = match spawned.iter().sum::<u64>() {
         0 => 1,
         n => n,
     };
     classes
         .iter()
-        .zip(&spawned)
-        .map(|(c, (_, n))| {
+        .zip(spawned)
+        .map(|(c, n)| {
             let ratio = *n as f64 / user_count as f64;
             RatioNode {
                 name: c.name.clone(),
@@ -98,6 +121,23 @@ pub fn task_ratio(
             }
         })
         .collect()
+}
+
+/// Ratios as Locust's JSON shows them (`--show-task-ratio-json`, `/tasks`):
+/// `{name: {"ratio": r, "tasks": {...}}}` in first-seen order.
+pub fn ratio_json(nodes: &[RatioNode]) -> serde_json::Value {
+    let map: serde_json::Map<String, serde_json::Value> = nodes
+        .iter()
+        .map(|n| {
+            let mut entry = serde_json::Map::new();
+            entry.insert("ratio".into(), n.ratio.into());
+            if let Some(tasks) = &n.tasks {
+                entry.insert("tasks".into(), ratio_json(tasks));
+            }
+            (n.name.clone(), entry.into())
+        })
+        .collect();
+    map.into()
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Locust's time span syntax: `20` (seconds), `20s`, `3m`, `2h`, `1h20m`,
+//! Locust's time span syntax (`locust.util.parse_timespan`), read by the
+//! command line and the web UI's run time field: `20` (seconds), `20s`, `3m`, `2h`, `1h20m`,
 //! `3h30m10s`.
 
 const FORMAT_HELP: &str =

@@ -1,7 +1,10 @@
-//! A headless run from start to shutdown, in the order Locust's `main` does it:
-//! start, periodic tables and CSV, run-time limit, keyboard control, signals,
-//! then shutdown with the final tables and every report written whatever
-//! ended the run.
+//! A run from start to shutdown, in the order Locust's `main` does it: the
+//! web UI (unless `--headless`), start, periodic tables and CSV, run-time
+//! limit, keyboard control, signals, then shutdown with the final tables and
+//! every report written whatever ended the run.
+//!
+//! Headless, the run ends when the test does. With the web UI it ends when
+//! the UI stops (`--autoquit`) or on a signal; tests come and go in between.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +13,11 @@ use rocust_cli::Options;
 use rocust_core::env::Environment;
 use rocust_core::runner::LocalRunner;
 
+use rocust_web::{RunTimeEnd, WebUi};
+
 use crate::keyboard::KeyboardControl;
 use crate::reports::Reports;
+use crate::web::WebStart;
 
 /// How often `-n/--num-request` compares the merged request count with its
 /// limit: a check on the control thread, nothing per request. Requests that
@@ -31,25 +37,43 @@ pub async fn run(
     env: Arc<Environment>,
     runner: Arc<LocalRunner>,
     reports: Reports,
+    web: Option<WebStart>,
 ) -> i32 {
+    let web = match web {
+        Some(start) => match start.start(&runner).await {
+            Ok(web) => Some(web),
+            Err(e) => {
+                log::error!("{e}");
+                return 1;
+            }
+        },
+        None => None,
+    };
     let reports = Arc::new(reports);
     let mut background = spawn_periodic_work(options, &env, &runner, &reports);
 
     let mut keyboard = None;
     // A test stopped before it starts (no host) never spawns users.
     if env.stop_test_reason().is_none() {
-        start_automatic_run(options, &runner);
+        match &web {
+            None => start_automatic_run(options, &runner),
+            Some(web) if options.autostart => start_automatic_run_with_ui(options, &runner, web),
+            Some(_) => {}
+        }
         // Locust listens to keys once its automatic start returns, which for
         // a shape is when the shape has ended: keys do nothing in shape runs.
         if !runner.has_shape() {
-            keyboard = KeyboardControl::start(&runner);
+            keyboard = KeyboardControl::start(&runner, web.as_ref().map(WebUi::url));
         }
         if let Some(limit) = options.num_requests {
             background.push(spawn_request_limit(limit, &env, &runner));
         }
     }
-    let end = wait_for_end(&env, &runner).await;
-    if runner.has_shape() && matches!(end, End::Quit) {
+    let end = match &web {
+        None => wait_for_end(&env, &runner).await,
+        Some(web) => wait_for_ui_end(&env, &runner, web).await,
+    };
+    if web.is_none() && runner.has_shape() && matches!(end, End::Quit) {
         // Locust's main greenlet, which waited for the shape, goes on here.
         log::info!("Shape test completed, shutting down");
         if let Some(run_time) = options.run_time.filter(|&t| t > 0) {
@@ -62,7 +86,32 @@ pub async fn run(
     if let Some(keyboard) = keyboard {
         keyboard.stop();
     }
-    shutdown(options, &env, &runner, &reports, background).await
+    let code = shutdown(options, &env, &runner, &reports, background).await;
+    if let Some(web) = web {
+        web.shutdown().await;
+    }
+    code
+}
+
+/// `--autostart` with the web UI: as headless, but the end of the run time
+/// (or of the shape) stops the test and keeps the UI, unless `--autoquit`.
+fn start_automatic_run_with_ui(options: &Options, runner: &Arc<LocalRunner>, web: &WebUi) {
+    let end = RunTimeEnd::Autostart {
+        autoquit: options.autoquit,
+    };
+    if runner.has_shape() {
+        runner.start_shape();
+        web.finish_run_when_stopped("Shape test completed", end);
+        return;
+    }
+    runner.start(options.start_users(), options.start_spawn_rate(), None);
+    match options.run_time_limit() {
+        Some(limit) => {
+            log::info!("Run time limit set to {} seconds", limit.as_secs());
+            web.arm_run_time(limit.as_secs(), end);
+        }
+        None => log::info!("No run time limit set, use CTRL+C to interrupt"),
+    }
 }
 
 /// Locust's `start_automatic_run`: a shape, or `-u`/`-r` with headless
@@ -117,17 +166,18 @@ fn spawn_request_limit(
     })
 }
 
-async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End {
-    let mut sigterm =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let terminated = async {
-        match sigterm.as_mut() {
-            Some(s) => {
-                s.recv().await;
-            }
-            None => std::future::pending::<()>().await,
+/// Resolves on SIGTERM (never, if it cannot be watched).
+async fn sigterm() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut s) => {
+            s.recv().await;
         }
-    };
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End {
+    let terminated = sigterm();
     let stop_test = async {
         let reason = env.stop_test_requested().await;
         log::error!("{reason}");
@@ -139,6 +189,24 @@ async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End 
         _ = stop_test => End::Quit,
         _ = tokio::signal::ctrl_c() => End::Interrupted,
         _ = terminated => End::Terminated,
+    }
+}
+
+/// With the web UI, Locust's main greenlet is the UI's: the run ends when
+/// the UI stops or on a signal. A test that asks to stop (StopTest, no host)
+/// stops, and the UI stays for the next one.
+async fn wait_for_ui_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>, web: &WebUi) -> End {
+    let stop_tests = async {
+        let reason = env.stop_test_requested().await;
+        log::error!("{reason}");
+        runner.stop().await;
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = web.stopped() => End::Quit,
+        _ = stop_tests => End::Quit,
+        _ = tokio::signal::ctrl_c() => End::Interrupted,
+        _ = sigterm() => End::Terminated,
     }
 }
 
@@ -246,7 +314,7 @@ async fn shutdown(
     for task in background.others {
         stop(task).await;
     }
-    reports.write_final(options, env, runner.user_count());
+    reports.write_final(options, runner);
     env.events
         .quit
         .fire(&rocust_core::events::QuitEvent { exit_code: code });

@@ -1,0 +1,121 @@
+//! The web UI of a run: what the command line and the user source tell it,
+//! the log line Locust prints, and the warning Locust does not.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rocust_cli::Options;
+use rocust_core::exec::BoxFuture;
+use rocust_core::runner::LocalRunner;
+use rocust_web::{Credentials, CustomOptions, RunInfo, TlsFiles, WebHost, WebUi, WebUiConfig};
+
+use crate::app::{CustomOptionsHook, WebUiHooks};
+use crate::logging;
+
+/// Everything needed to start the web UI once the runner exists.
+pub struct WebStart {
+    config: WebUiConfig,
+    info: RunInfo,
+    host: Arc<dyn WebHost>,
+}
+
+/// What the web UI asks of the program: the log lines, and the host of
+/// users the user source spawns itself.
+struct AppHost {
+    set_host: Option<Arc<dyn Fn(Option<String>) + Send + Sync>>,
+    custom_options: Option<Arc<CustomOptionsHook>>,
+}
+
+impl WebHost for AppHost {
+    fn log_lines(&self) -> Vec<String> {
+        logging::recent_lines()
+    }
+
+    fn set_host(&self, host: Option<String>) {
+        if let Some(set_host) = &self.set_host {
+            set_host(host);
+        }
+    }
+
+    fn check_custom_options(
+        &self,
+        form: Vec<(String, String)>,
+    ) -> BoxFuture<'static, Result<CustomOptions, String>> {
+        let Some(hook) = self.custom_options.clone() else {
+            return Box::pin(std::future::ready(Ok(CustomOptions::none())));
+        };
+        Box::pin(async move {
+            hook(form.clone(), false).await?;
+            Ok(CustomOptions::new(move || {
+                // Setting values that were just checked cannot fail.
+                drop(hook(form, true));
+            }))
+        })
+    }
+}
+
+impl WebStart {
+    /// `Err` when `--web-login` has no credentials to check.
+    pub fn new(options: &Options, mut info: RunInfo, hooks: WebUiHooks) -> Result<Self, String> {
+        let login = if options.web_login {
+            Some(Credentials::from_env(|name| std::env::var(name).ok())?)
+        } else {
+            None
+        };
+        let tls = match (&options.tls_cert, &options.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: PathBuf::from(cert),
+                key: PathBuf::from(key),
+            }),
+            _ => None,
+        };
+        let config = WebUiConfig {
+            web_host: options
+                .is_given("web-host")
+                .then(|| options.web_host.clone()),
+            web_port: options.web_port,
+            base_path: options.web_base_path.clone(),
+            tls,
+            display_name: options.web_host_display_name.clone(),
+            login,
+        };
+        info.extra_options = hooks.extra_options;
+        Ok(WebStart {
+            config,
+            info,
+            host: Arc::new(AppHost {
+                set_host: hooks.set_host,
+                custom_options: hooks.custom_options,
+            }),
+        })
+    }
+
+    /// Starts the server and prints Locust's log line (with where it
+    /// listens: rocust binds loopback unless `--web-host` says otherwise).
+    pub async fn start(self, runner: &Arc<LocalRunner>) -> Result<WebUi, String> {
+        let display_name = self.config.display_name.clone();
+        let open_to_all = self.config.web_host.is_some() && !is_loopback(&self.config);
+        let has_login = self.config.login.is_some();
+        let web = WebUi::start(self.config, runner.clone(), self.info, self.host).await?;
+        let url = display_name.unwrap_or_else(|| web.url());
+        log::info!("Starting web interface at {url}, press enter to open your default browser.");
+        if open_to_all && !has_login {
+            log::warn!("The web UI listens on {} without a login: anyone who can reach this machine can start and stop load tests. Use --web-host 127.0.0.1 to keep it local.", web.local_addr());
+        } else {
+            log::info!("The web UI listens on this machine only ({}); --web-host 0.0.0.0 opens it to others.", web.local_addr());
+        }
+        Ok(web)
+    }
+}
+
+fn is_loopback(config: &WebUiConfig) -> bool {
+    match config.web_host.as_deref() {
+        None => true,
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+    }
+}

@@ -1,0 +1,560 @@
+//! The routes: Locust's paths, methods, form keys, JSON keys, status codes
+//! and messages, plus rocust's `/stats/history` and `/metrics`.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rocust_core::runner::LocalRunner;
+use rocust_core::user::ratio::{ratio_json, task_ratio_of_spawned};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+use crate::auth::{self, Login};
+use crate::history::History;
+use crate::run_timer::{RunTimeEnd, RunTimer};
+use crate::stats_json::{request_stats, RunnerView};
+use crate::swarm::{self, Known, Swarm, OWN_KEYS};
+use crate::{guard, metrics, page, CustomOptions, RunInfo, WebHost, WebUiConfig};
+
+/// Bodies larger than this are refused (413): a `/swarm` form is a few
+/// hundred bytes.
+const MAX_BODY: usize = 64 * 1024;
+
+/// Locust's message when a run has no host at all.
+const MISSING_HOST: &str = "You must specify the base host. Either in the host attribute in the User class, or on the command line using the --host option.";
+
+/// What every handler reads.
+pub(crate) struct Shared {
+    pub runner: Arc<LocalRunner>,
+    pub info: RunInfo,
+    pub host: Arc<dyn WebHost>,
+    pub history: History,
+    pub run_timer: RunTimer,
+    /// The profile set by the last `/swarm` (Locust's `environment.profile`).
+    profile: Mutex<Option<String>>,
+    /// `-u`, `-r`, `-t` as the last good `/swarm` set them (Locust's
+    /// `parsed_options`), the form's defaults.
+    form: Mutex<FormDefaults>,
+    /// One `/swarm` at a time: each checks, then applies, the whole form.
+    swarm_lock: tokio::sync::Mutex<()>,
+    stop: watch::Sender<bool>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        runner: Arc<LocalRunner>,
+        info: RunInfo,
+        host: Arc<dyn WebHost>,
+        _config: &WebUiConfig,
+    ) -> Arc<Self> {
+        let shared = Arc::new(Self {
+            runner,
+            profile: Mutex::new(info.profile.clone()),
+            form: Mutex::new(FormDefaults {
+                num_users: info.num_users,
+                spawn_rate: info.spawn_rate,
+                run_time: info.run_time,
+            }),
+            info,
+            host,
+            history: History::default(),
+            run_timer: RunTimer::default(),
+            swarm_lock: tokio::sync::Mutex::new(()),
+            stop: watch::channel(false).0,
+        });
+        shared.run_timer.bind(Arc::downgrade(&shared));
+        shared
+    }
+
+    pub(crate) fn request_stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    pub(crate) async fn wait_stop(&self) {
+        let mut rx = self.stop.subscribe();
+        let _ = rx.wait_for(|s| *s).await.is_ok();
+    }
+
+    pub(crate) fn form_defaults(&self) -> FormDefaults {
+        *self.form.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn profile(&self) -> Option<String> {
+        self.profile
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// The start form's values, as Locust keeps them in `parsed_options`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FormDefaults {
+    pub num_users: Option<u64>,
+    pub spawn_rate: Option<f64>,
+    pub run_time: Option<u64>,
+}
+
+type AppState = State<Arc<Shared>>;
+
+pub(crate) fn router(shared: Arc<Shared>, config: &WebUiConfig) -> Router {
+    let routes = Router::new()
+        .route("/", get(index))
+        .route("/assets/{file}", get(asset))
+        .route("/swarm", post(swarm))
+        .route("/stop", post(stop))
+        .route("/stats/reset", post(reset_stats))
+        .route("/stats/requests", get(stats_requests))
+        .route("/stats/requests/csv", get(requests_csv))
+        .route("/stats/failures/csv", get(failures_csv))
+        .route("/exceptions/csv", get(exceptions_csv))
+        .route("/stats/requests_full_history/csv", get(full_history_csv))
+        .route("/stats/report", get(report))
+        .route("/exceptions", get(exceptions))
+        .route("/tasks", get(tasks))
+        .route("/logs", get(logs))
+        .route("/worker-count", get(worker_count))
+        .route("/stats/history", get(history))
+        .route("/metrics", get(prometheus))
+        .fallback(not_found)
+        .with_state(shared);
+    let routes = match &config.login {
+        Some(credentials) => {
+            let login = Arc::new(Login::new(
+                credentials.clone(),
+                &config.base_path,
+                config.tls.is_some(),
+            ));
+            let pages = Router::new()
+                .route("/login", get(auth::login_page).post(auth::login_submit))
+                .route("/logout", post(auth::logout))
+                .with_state(login.clone());
+            routes
+                .merge(pages)
+                .layer(middleware::from_fn_with_state(login, auth::require_login))
+        }
+        None => {
+            // Locust sends browsers from its login page to the UI: 302 to the root.
+            let root = format!("{}/", config.base_path.trim_end_matches('/'));
+            routes.route(
+                "/login",
+                get(move || async move { (StatusCode::FOUND, [(header::LOCATION, root)]) }),
+            )
+        }
+    };
+    routes.layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// `{"success": false, "message": ...}`, Locust's answer to a bad request (HTTP 200).
+fn failure(message: impl Into<String>, host: Option<String>) -> Json<Value> {
+    let message = message.into();
+    log::error!("{message}");
+    Json(json!({"success": false, "message": message, "host": host}))
+}
+
+/// A request refused before any handler logic (403, 400, 404...), as JSON.
+fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({"success": false, "message": message}))).into_response()
+}
+
+pub(crate) fn cross_site() -> Response {
+    refuse(
+        StatusCode::FORBIDDEN,
+        "Cross-site request refused: this POST came from another web site",
+    )
+}
+
+pub(crate) async fn not_found() -> Response {
+    refuse(StatusCode::NOT_FOUND, "Not found")
+}
+
+async fn index(State(shared): AppState) -> Response {
+    page::index(&shared).into_response()
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    page::asset(&file).unwrap_or_else(|| refuse(StatusCode::NOT_FOUND, "Not found"))
+}
+
+async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Response {
+    if !guard::same_origin(&headers) {
+        return cross_site();
+    }
+    let form: Vec<(String, String)> = match serde_urlencoded::from_bytes(&body) {
+        Ok(form) => form,
+        Err(e) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                &format!("Malformed form data in /swarm request: {e}"),
+            )
+        }
+    };
+    let _one_at_a_time = shared.swarm_lock.lock().await;
+    let env = shared.runner.environment().clone();
+    let class_names: Vec<String> = shared
+        .info
+        .user_classes
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let known = Known {
+        user_classes: &class_names,
+        class_picker: shared.info.class_picker,
+        has_shape: shared.runner.has_shape(),
+    };
+    let parsed = swarm::parse(&form, &known);
+    let custom_form: Vec<(String, String)> = form
+        .iter()
+        .filter(|(k, _)| !OWN_KEYS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let custom = match &parsed {
+        Ok(_) => shared.host.check_custom_options(custom_form).await,
+        Err(_) => Ok(CustomOptions::none()),
+    };
+    let checked: Result<(Swarm, CustomOptions), String> = parsed
+        .and_then(|swarm| Ok((swarm, custom?)))
+        .and_then(|(swarm, custom)| {
+            let host = match &swarm.host {
+                Some(host) => host.clone(),
+                None => env.host(),
+            };
+            let class_without_host = shared.info.user_classes.iter().any(|c| c.host.is_none());
+            if shared.info.host_required && host.is_none() && class_without_host {
+                return Err(MISSING_HOST.to_owned());
+            }
+            Ok((swarm, custom))
+        });
+    let (swarm, custom) = match checked {
+        Ok(checked) => checked,
+        Err(message) => return failure(message, env.host()).into_response(),
+    };
+
+    // Every field is good: apply them all.
+    if let Some(host) = swarm.host {
+        env.set_host(host.clone());
+        shared.host.set_host(host);
+    }
+    if let Some(profile) = swarm.profile {
+        *shared.profile.lock().unwrap_or_else(|e| e.into_inner()) = profile;
+    }
+    custom.apply();
+    {
+        let mut form = shared.form.lock().unwrap_or_else(|e| e.into_inner());
+        form.num_users = swarm.user_count.or(form.num_users);
+        form.spawn_rate = swarm.spawn_rate.or(form.spawn_rate);
+        form.run_time = swarm.run_time.or(form.run_time);
+    }
+    if let Some(shape) = &shared.info.shape_class {
+        shared.runner.start_shape();
+        return Json(json!({
+            "success": true,
+            "message": format!("Swarming started using shape class '{shape}'"),
+            "host": env.host(),
+        }))
+        .into_response();
+    }
+    shared.run_timer.cancel();
+    let (Some(user_count), Some(spawn_rate)) = (swarm.user_count, swarm.spawn_rate) else {
+        // parse() refuses a form without both when there is no shape.
+        return failure(swarm::MISSING_COUNT_OR_RATE, env.host()).into_response();
+    };
+    shared
+        .runner
+        .start(user_count, spawn_rate, swarm.user_classes.clone());
+    let mut answer = json!({"success": true, "message": "Swarming started", "host": env.host()});
+    if let Some(run_time) = swarm.run_time {
+        shared.run_timer.arm(run_time, RunTimeEnd::Stop);
+        answer["run_time"] = json!(run_time);
+    }
+    if let Some(mut classes) = swarm.user_classes {
+        classes.sort();
+        answer["user_classes"] = json!(classes);
+    }
+    Json(answer).into_response()
+}
+
+async fn stop(State(shared): AppState, headers: HeaderMap) -> Response {
+    if !guard::same_origin(&headers) {
+        return cross_site();
+    }
+    shared.run_timer.cancel();
+    let runner = shared.runner.clone();
+    // Users may take up to the stop timeout to finish their task; answer now.
+    tokio::spawn(async move { runner.stop().await });
+    Json(json!({"message": "Test stopped", "success": true})).into_response()
+}
+
+async fn reset_stats(State(shared): AppState, headers: HeaderMap) -> Response {
+    if !guard::same_origin(&headers) {
+        return cross_site();
+    }
+    let env = shared.runner.environment();
+    env.events.reset_stats.fire(&());
+    env.stats.reset_all();
+    env.stats.clear_exceptions();
+    shared.history.clear();
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], "ok").into_response()
+}
+
+fn runner_view(runner: &LocalRunner) -> RunnerView<'static> {
+    RunnerView {
+        state: runner.state().as_str(),
+        user_count: runner.user_count(),
+        workers: None,
+    }
+}
+
+async fn stats_requests(State(shared): AppState) -> Response {
+    let env = shared.runner.environment();
+    let view = runner_view(&shared.runner);
+    let percentiles = &shared.info.report_settings.statistics_percentiles;
+    let now = env.stats.now();
+    let report = env
+        .stats
+        .with_request_stats(|rs| request_stats(rs, now, percentiles, &view));
+    Json(Value::Object(report)).into_response()
+}
+
+/// A file name part with anything but letters, digits, `.`, `-` and `_`
+/// replaced (Locust puts the host's `://` in the name as it is).
+fn file_name_part(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Locust's download name: `Locust_{start}_{locustfile}[_{host}]{suffix}`.
+fn download_name(shared: &Shared, suffix: &str) -> String {
+    let env = shared.runner.environment();
+    let start = env.stats.with_request_stats(|rs| rs.start_time());
+    let start = chrono::DateTime::from_timestamp(start.trunc() as i64, 0)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d-%Hh%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let host = env
+        .host()
+        .map_or(String::new(), |h| format!("_{}", file_name_part(&h)));
+    format!(
+        "Locust_{start}_{}{host}{suffix}",
+        file_name_part(&shared.info.locustfile)
+    )
+}
+
+fn csv_download(shared: &Shared, kind: &str, body: String) -> Response {
+    let name = download_name(shared, &format!("_{kind}.csv"));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment;filename={name}"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn requests_csv(State(shared): AppState) -> Response {
+    let percentiles = &shared.info.report_settings.percentiles;
+    let body = shared
+        .runner
+        .environment()
+        .stats
+        .with_request_stats(|rs| rocust_report::csv::requests_csv(rs, percentiles));
+    csv_download(&shared, "requests", body)
+}
+
+async fn failures_csv(State(shared): AppState) -> Response {
+    let body = shared
+        .runner
+        .environment()
+        .stats
+        .with_request_stats(rocust_report::csv::failures_csv);
+    csv_download(&shared, "failures", body)
+}
+
+async fn exceptions_csv(State(shared): AppState) -> Response {
+    let exceptions = shared.runner.environment().stats.exceptions();
+    let body = rocust_report::csv::exceptions_csv(&exceptions);
+    csv_download(&shared, "exceptions", body)
+}
+
+async fn full_history_csv(State(shared): AppState) -> Response {
+    let Some(path) = &shared.info.stats_history_csv else {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "Error: Server was not started with option to generate full history.",
+        )
+            .into_response();
+    };
+    match tokio::fs::read(path).await {
+        Ok(body) => {
+            let name = download_name(&shared, "_requests_full_history.csv");
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename={name}"),
+                    ),
+                    (header::CACHE_CONTROL, "no-cache".to_owned()),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => refuse(
+            StatusCode::NOT_FOUND,
+            &format!("Could not read {}: {e}", path.display()),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    #[serde(default)]
+    theme: String,
+    #[serde(default)]
+    download: String,
+}
+
+/// The HTML report as of now; `download` (any value) makes it an attachment.
+async fn report(State(shared): AppState, Query(q): Query<ReportQuery>) -> Response {
+    let download = !q.download.is_empty();
+    let run = rocust_report::RunDescription {
+        locustfile: &shared.info.locustfile,
+        host: shared.runner.environment().host(),
+        profile: shared.profile(),
+        user_classes: &shared.info.user_classes,
+    };
+    let html = rocust_report::run_report(
+        &shared.runner,
+        &run,
+        rocust_report::Theme::from_name(&q.theme),
+        !download,
+    );
+    if download {
+        let name = download_name(&shared, ".html");
+        return (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment;filename={name}"),
+                ),
+            ],
+            html,
+        )
+            .into_response();
+    }
+    axum::response::Html(html).into_response()
+}
+
+async fn exceptions(State(shared): AppState) -> Response {
+    let rows: Vec<Value> = shared
+        .runner
+        .environment()
+        .stats
+        .exceptions()
+        .iter()
+        .map(|x| {
+            json!({
+                "count": x.count,
+                "msg": x.msg,
+                "traceback": x.traceback,
+                "nodes": x.nodes_joined(),
+            })
+        })
+        .collect();
+    Json(json!({ "exceptions": rows })).into_response()
+}
+
+async fn tasks(State(shared): AppState) -> Response {
+    let spawned = shared.runner.user_classes_count();
+    let classes = &shared.info.user_classes;
+    Json(json!({
+        "per_class": ratio_json(&task_ratio_of_spawned(classes, &spawned, false)),
+        "total": ratio_json(&task_ratio_of_spawned(classes, &spawned, true)),
+    }))
+    .into_response()
+}
+
+async fn logs(State(shared): AppState) -> Response {
+    Json(json!({"master": shared.host.log_lines(), "workers": {}})).into_response()
+}
+
+async fn worker_count() -> Response {
+    Json(json!({"worker_count": 0})).into_response()
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    #[serde(default)]
+    since: Option<f64>,
+    name: Option<String>,
+    method: Option<String>,
+}
+
+async fn history(State(shared): AppState, Query(q): Query<HistoryQuery>) -> Response {
+    let since = q.since.filter(|s| s.is_finite()).unwrap_or(0.0);
+    let body = match q.name {
+        Some(name) => {
+            let method = q.method.unwrap_or_default();
+            shared
+                .runner
+                .environment()
+                .stats
+                .with_request_stats(|rs| shared.history.entry_since(rs, &name, &method, since))
+        }
+        None => shared.history.total_since(since),
+    };
+    Json(body).into_response()
+}
+
+async fn prometheus(State(shared): AppState) -> Response {
+    let run = metrics::RunView {
+        state: shared.runner.state(),
+        user_count: shared.runner.user_count(),
+        worker_count: 0,
+    };
+    let body = shared
+        .runner
+        .environment()
+        .stats
+        .with_request_stats(|rs| metrics::render(rs, &run));
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_keep_only_safe_characters() {
+        assert_eq!(
+            file_name_part("http://127.0.0.1:8080/x?a=b"),
+            "http___127.0.0.1_8080_x_a_b"
+        );
+        assert_eq!(file_name_part("locustfile.py"), "locustfile.py");
+        assert_eq!(file_name_part("../../etc/passwd"), ".._.._etc_passwd");
+    }
+}

@@ -1,0 +1,1 @@
+"""Locust 2.47.0's web HTTP API, pinned (golden/) and replayed against rocust (api_calls.py)."""

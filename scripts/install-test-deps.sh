@@ -2,6 +2,7 @@
 # Installs what rocust's tests need on a fresh Debian machine (run as root), at pinned versions.
 # Idempotent: every step is skipped when its result is already there.
 #   - python3 + venv support, openssl (the HTTPS tests make their certificates with it)
+#   - chromium and chromium-driver (the web UI's browser tests)
 #   - a venv with real Locust 2.47.0 for the compatibility tests, every package at the version in
 #     scripts/requirements/locust-constraints.txt: $ROCUST_LOCUST_VENV if set, else <repo>/.venv-locust
 # The rocust package and its test tools go into another venv: scripts/install-python-package.sh.
@@ -23,8 +24,12 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # `python3 -m venv` needs ensurepip, which Debian ships separately in python3-venv.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then missing+=(python3-venv); fi
-# Hook for the web UI tests (a real browser), enable when they land:
-# command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The web UI tests drive a real browser (python/tests/web/test_browser.py): Debian's Chromium and
+# its ChromeDriver (the selenium package is in requirements/test.txt). chromium-driver does not
+# depend on chromium's version, so both are installed together: same version, or it cannot drive it.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    missing+=(chromium chromium-driver)
+fi
 
 if ((${#missing[@]})); then
     command -v apt-get >/dev/null 2>&1 || die "need ${missing[*]} but apt-get is not available; install them by hand"
@@ -36,6 +41,8 @@ if ((${#missing[@]})); then
         || die "apt-get install ${missing[*]} failed"
 fi
 command -v openssl >/dev/null 2>&1 || die "openssl is still missing after apt-get install"
+command -v chromium >/dev/null 2>&1 || die "chromium is still missing after apt-get install"
+command -v chromedriver >/dev/null 2>&1 || die "chromedriver is still missing after apt-get install chromium-driver"
 
 # --- Locust venv -----------------------------------------------------------------------------
 installed_locust_version() {

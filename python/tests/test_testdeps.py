@@ -101,3 +101,16 @@ def test_ci_variable_turns_strict_mode_on(value: str, strict: bool) -> None:
         [sys.executable, "-c", "import testdeps; print(testdeps.STRICT)"], env=env, capture_output=True, text=True
     )
     assert proc.stdout.strip() == str(strict), proc.stderr
+
+
+def test_a_missing_browser_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser tests' check (web/test_browser.py) names what is missing and how to install it."""
+    import testdeps
+
+    monkeypatch.setenv("ROCUST_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("ROCUST_CHROMEDRIVER", "/nonexistent/chromedriver")
+    why = testdeps.why_no_browser.__wrapped__()  # not the cached answer
+    assert why is not None
+    assert "Chromium not found (/nonexistent/chromium;" in why, why
+    assert "ChromeDriver not found (/nonexistent/chromedriver;" in why, why
+    assert "apt-get install chromium-driver" in why and "scripts/install-test-deps.sh" in why, why

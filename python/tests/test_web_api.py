@@ -358,7 +358,6 @@ DELIBERATE_START_FAILURES: Dict[str, Tuple[int, str]] = {
 
 # Not built yet (issue 8 goes on): each must still fail, so this list cannot go stale.
 PENDING: Dict[str, str] = {
-    "class_picker": "--class-picker",
     "web_login": "Locust's locustfile-driven Flask-Login (web_ui.auth_args)",
     "main/user.*": "POST /user",
     "main/index.after_user_update*": "POST /user",

@@ -239,7 +239,7 @@ pub struct Options {
 }
 
 /// Web UI options rocust does not serve yet (only when the web UI runs).
-const WEB_UI_OPTIONS: &[&str] = &["--class-picker", "--build-path"];
+const WEB_UI_OPTIONS: &[&str] = &["--build-path"];
 
 impl Options {
     /// Where the option with this long name (e.g. `"spawn-rate"`) got its value.

@@ -10,7 +10,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rocust_core::runner::LocalRunner;
+use rocust_core::runner::{LocalRunner, RunnerState};
 use rocust_core::user::ratio::{ratio_json, task_ratio_of_spawned};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     form: Mutex<FormDefaults>,
     /// One `/swarm` at a time: each checks, then applies, the whole form.
     swarm_lock: tokio::sync::Mutex<()>,
+    /// The classes the class picker chose for the test under way.
+    selected: Mutex<Vec<String>>,
     stop: watch::Sender<bool>,
 }
 
@@ -67,6 +69,7 @@ impl Shared {
             history: History::default(),
             run_timer: RunTimer::default(),
             swarm_lock: tokio::sync::Mutex::new(()),
+            selected: Mutex::new(Vec::new()),
             stop: watch::channel(false).0,
         });
         shared.run_timer.bind(Arc::downgrade(&shared));
@@ -80,6 +83,46 @@ impl Shared {
     pub(crate) async fn wait_stop(&self) {
         let mut rx = self.stop.subscribe();
         let _ = rx.wait_for(|s| *s).await.is_ok();
+    }
+
+    /// The classes a `/swarm` runs, by Locust's class picker rules: the
+    /// ones named; none named while a test runs, the ones running; else all.
+    /// Classes of weight 0 (and no fixed count) never run; none left is an error.
+    fn chosen_classes(&self, swarm: &Swarm) -> Result<Vec<String>, String> {
+        let all = &self.info.user_classes;
+        let running = matches!(
+            self.runner.state(),
+            RunnerState::Spawning | RunnerState::Running
+        );
+        let named: Vec<String> = match &swarm.user_classes {
+            Some(names) => names.clone(),
+            None if running && self.info.class_picker => self
+                .selected
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            None => all.iter().map(|c| c.name.clone()).collect(),
+        };
+        let chosen: Vec<String> = all
+            .iter()
+            .filter(|c| named.contains(&c.name) && (c.weight > 0 || c.fixed_count > 0))
+            .map(|c| c.name.clone())
+            .collect();
+        if chosen.is_empty() {
+            return Err("None of the chosen User classes can run: each has weight 0".to_owned());
+        }
+        Ok(chosen)
+    }
+
+    /// The test's classes: with the class picker, those it chose last.
+    pub(crate) fn classes_in_use(&self) -> Vec<rocust_core::user::UserClassInfo> {
+        let selected = self.selected.lock().unwrap_or_else(|e| e.into_inner());
+        self.info
+            .user_classes
+            .iter()
+            .filter(|c| selected.is_empty() || selected.contains(&c.name))
+            .cloned()
+            .collect()
     }
 
     pub(crate) fn form_defaults(&self) -> FormDefaults {
@@ -207,7 +250,7 @@ async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Resp
     let known = Known {
         user_classes: &class_names,
         class_picker: shared.info.class_picker,
-        has_shape: shared.runner.has_shape(),
+        shape_class: shared.info.shape_class.as_deref(),
     };
     let parsed = swarm::parse(&form, &known);
     let custom_form: Vec<(String, String)> = form
@@ -219,20 +262,25 @@ async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Resp
         Ok(_) => shared.host.check_custom_options(custom_form).await,
         Err(_) => Ok(CustomOptions::none()),
     };
-    let checked: Result<(Swarm, CustomOptions), String> = parsed
+    let checked: Result<(Swarm, CustomOptions, Vec<String>), String> = parsed
         .and_then(|swarm| Ok((swarm, custom?)))
         .and_then(|(swarm, custom)| {
+            let classes = shared.chosen_classes(&swarm)?;
             let host = match &swarm.host {
                 Some(host) => host.clone(),
                 None => env.host(),
             };
-            let class_without_host = shared.info.user_classes.iter().any(|c| c.host.is_none());
+            let class_without_host = shared
+                .info
+                .user_classes
+                .iter()
+                .any(|c| classes.contains(&c.name) && c.host.is_none());
             if shared.info.host_required && host.is_none() && class_without_host {
                 return Err(MISSING_HOST.to_owned());
             }
-            Ok((swarm, custom))
+            Ok((swarm, custom, classes))
         });
-    let (swarm, custom) = match checked {
+    let (swarm, custom, classes) = match checked {
         Ok(checked) => checked,
         Err(message) => return failure(message, env.host()).into_response(),
     };
@@ -252,7 +300,15 @@ async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Resp
         form.spawn_rate = swarm.spawn_rate.or(form.spawn_rate);
         form.run_time = swarm.run_time.or(form.run_time);
     }
-    if let Some(shape) = &shared.info.shape_class {
+    let picker = shared.info.class_picker;
+    if picker {
+        *shared.selected.lock().unwrap_or_else(|e| e.into_inner()) = classes.clone();
+    }
+    let shape = match picker {
+        true => swarm.shape_class.as_ref(),
+        false => shared.info.shape_class.as_ref(),
+    };
+    if let Some(shape) = shape {
         shared.runner.start_shape();
         return Json(json!({
             "success": true,
@@ -268,13 +324,14 @@ async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Resp
     };
     shared
         .runner
-        .start(user_count, spawn_rate, swarm.user_classes.clone());
+        .start(user_count, spawn_rate, picker.then(|| classes.clone()));
     let mut answer = json!({"success": true, "message": "Swarming started", "host": env.host()});
     if let Some(run_time) = swarm.run_time {
         shared.run_timer.arm(run_time, RunTimeEnd::Stop);
         answer["run_time"] = json!(run_time);
     }
-    if let Some(mut classes) = swarm.user_classes {
+    if picker {
+        let mut classes = classes;
         classes.sort();
         answer["user_classes"] = json!(classes);
     }
@@ -440,11 +497,12 @@ struct ReportQuery {
 /// The HTML report as of now; `download` (any value) makes it an attachment.
 async fn report(State(shared): AppState, Query(q): Query<ReportQuery>) -> Response {
     let download = !q.download.is_empty();
+    let classes = shared.classes_in_use();
     let run = rocust_report::RunDescription {
         locustfile: &shared.info.locustfile,
         host: shared.runner.environment().host(),
         profile: shared.profile(),
-        user_classes: &shared.info.user_classes,
+        user_classes: &classes,
     };
     let html = rocust_report::run_report(
         &shared.runner,
@@ -490,7 +548,8 @@ async fn exceptions(State(shared): AppState) -> Response {
 
 async fn tasks(State(shared): AppState) -> Response {
     let spawned = shared.runner.user_classes_count();
-    let classes = &shared.info.user_classes;
+    let classes = shared.classes_in_use();
+    let classes = &classes;
     Json(json!({
         "per_class": ratio_json(&task_ratio_of_spawned(classes, &spawned, false)),
         "total": ratio_json(&task_ratio_of_spawned(classes, &spawned, true)),

@@ -317,23 +317,27 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-fn page(error: Option<&str>, next: &str) -> Response {
+fn page(error: Option<&str>, next: &str, user: &str) -> Response {
     let error = match error {
         Some(text) => format!("<p class=\"error\" role=\"alert\">{}</p>", escape(text)),
         None => String::new(),
     };
     let body = LOGIN_PAGE
         .replacen("{{ERROR}}", &error, 1)
+        .replacen("{{USER}}", &escape(user), 1)
         .replacen("{{NEXT}}", &escape(next), 1);
     ([(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }
 
+/// Text for the login page, escaped for HTML; braces too, so a value can
+/// never look like one of the page's `{{SLOTS}}`.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+        .replace('{', "&#123;")
 }
 
 #[derive(serde::Deserialize)]
@@ -345,7 +349,7 @@ pub(crate) struct NextQuery {
 pub(crate) async fn login_page(
     axum::extract::Query(q): axum::extract::Query<NextQuery>,
 ) -> Response {
-    page(None, &q.next)
+    page(None, &q.next, "")
 }
 
 #[derive(serde::Deserialize)]
@@ -374,7 +378,11 @@ pub(crate) async fn login_submit(
     if !login.credentials.matches(&form.username, &form.password) {
         login.record_failure(client);
         log::warn!("Failed web UI login from {client}");
-        let mut answer = page(Some("Wrong user name or password"), &form.next);
+        let mut answer = page(
+            Some("Wrong user name or password"),
+            &form.next,
+            &form.username,
+        );
         *answer.status_mut() = StatusCode::UNAUTHORIZED;
         return answer;
     }

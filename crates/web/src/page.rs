@@ -83,6 +83,13 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
     });
     let mut class_names: Vec<String> = info.user_classes.iter().map(|c| c.name.clone()).collect();
     class_names.sort();
+    // A class's tasks as Locust lists them: each repeated by its weight.
+    let tasks_of = |c: &rocust_core::user::UserClassInfo| -> Vec<String> {
+        c.tasks
+            .iter()
+            .flat_map(|t| std::iter::repeat_n(t.name.clone(), t.weight as usize))
+            .collect()
+    };
     let users: Map<String, Value> = info
         .user_classes
         .iter()
@@ -92,7 +99,7 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
                 json!({
                     "fixed_count": c.fixed_count,
                     "host": c.host,
-                    "tasks": c.tasks.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+                    "tasks": tasks_of(c),
                     "weight": c.weight,
                 }),
             )
@@ -101,14 +108,7 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
     let user_tasks: Map<String, Value> = info
         .user_classes
         .iter()
-        .map(|c| {
-            let tasks: Vec<&str> = c
-                .tasks
-                .iter()
-                .flat_map(|t| std::iter::repeat_n(t.name.as_str(), t.weight as usize))
-                .collect();
-            (c.name.clone(), json!(tasks))
-        })
+        .map(|c| (c.name.clone(), json!(tasks_of(c))))
         .collect();
     let mut shapes = vec!["Default".to_owned()];
     shapes.extend(info.shape_class.iter().cloned());

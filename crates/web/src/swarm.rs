@@ -42,15 +42,17 @@ pub(crate) struct Swarm {
     pub run_time: Option<u64>,
     pub profile: Option<Option<String>>,
     pub user_classes: Option<Vec<String>>,
+    /// With the class picker: the shape chosen (`None`: "Default", no shape).
+    pub shape_class: Option<String>,
 }
 
 /// What the form is checked against.
 pub(crate) struct Known<'a> {
     pub user_classes: &'a [String],
-    /// `--class-picker`: only then does `user_classes` choose the classes.
+    /// `--class-picker`: only then do `user_classes` and `shape_class` choose.
     pub class_picker: bool,
-    /// Whether the run has a shape: it then ignores the count and rate.
-    pub has_shape: bool,
+    /// The run's shape class, if it has one.
+    pub shape_class: Option<&'a str>,
 }
 
 /// Parses and checks the form; `Err` is the message of the first bad field
@@ -106,10 +108,30 @@ pub(crate) fn parse(form: &[(String, String)], known: &Known<'_>) -> Result<Swar
                 }
                 swarm.user_classes = Some(wanted);
             }
+            "shape_class" if !known.class_picker => {}
+            "shape_class" if value == "Default" => {}
+            "shape_class" => {
+                if known.shape_class != Some(value.as_str()) {
+                    let mut available = vec!["Default"];
+                    available.extend(known.shape_class);
+                    return Err(format!(
+                        "Unknown shape class: {} (available: {})",
+                        python_repr_str(value),
+                        available.join(", ")
+                    ));
+                }
+                swarm.shape_class = Some(value.clone());
+            }
             _ => {}
         }
     }
-    if known.has_shape {
+    // Without the picker the run's shape, if any, is used; with it, the one chosen.
+    let uses_shape = if known.class_picker {
+        swarm.shape_class.is_some()
+    } else {
+        known.shape_class.is_some()
+    };
+    if uses_shape {
         // A shape reads neither (Locust does not check them on that path).
         swarm.user_count = user_count.and_then(|(n, _)| u64::try_from(n).ok());
         return Ok(swarm);
@@ -182,7 +204,7 @@ mod tests {
             &Known {
                 user_classes: &classes,
                 class_picker: true,
-                has_shape: false,
+                shape_class: Some("Ramp"),
             },
         )
     }
@@ -207,6 +229,7 @@ mod tests {
                 run_time: Some(90),
                 profile: Some(Some("p".into())),
                 user_classes: None,
+                shape_class: None,
             }
         );
     }
@@ -321,12 +344,27 @@ mod tests {
     }
 
     #[test]
+    fn the_picker_chooses_a_known_shape_or_none() {
+        let swarm = check(&[("shape_class", "Ramp")]).unwrap();
+        assert_eq!(swarm.shape_class.as_deref(), Some("Ramp"));
+        // "Default" is no shape: the count and rate are needed then.
+        assert_eq!(
+            check(&[("shape_class", "Default")]),
+            Err(MISSING_COUNT_OR_RATE.to_owned())
+        );
+        assert_eq!(
+            check(&[("shape_class", "Nope")]),
+            Err("Unknown shape class: 'Nope' (available: Default, Ramp)".to_owned())
+        );
+    }
+
+    #[test]
     fn a_shape_needs_no_count_or_rate() {
         let classes = ["A".to_owned()];
         let known = Known {
             user_classes: &classes,
             class_picker: false,
-            has_shape: true,
+            shape_class: Some("Ramp"),
         };
         assert!(parse(&[], &known).is_ok());
     }

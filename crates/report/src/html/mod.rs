@@ -208,6 +208,8 @@ pub fn render(report: &HtmlReport<'_>) -> String {
                 None => "Locust".to_owned(),
             };
             h.el_text("title", &[], &title);
+            // No icon to fetch: the file stands alone.
+            h.empty("link", &[("rel", "icon"), ("href", "data:,")]);
             h.el("style", &[], |h| h.trusted(STYLE));
             if let Some(json) = report.template_args {
                 h.script_data("templateArgs", json);
@@ -319,12 +321,12 @@ fn charts(h: &mut Html, r: &HtmlReport<'_>) {
             series: vec![
                 Series {
                     name: "50th percentile",
-                    color: "#ff9f00",
+                    color: "#8b5cf6",
                     values: column(|row| row.response_time_percentile_0_5 as f64),
                 },
                 Series {
                     name: "95th percentile",
-                    color: "#9966cc",
+                    color: "#f59e0b",
                     values: column(|row| row.response_time_percentile_0_95 as f64),
                 },
             ],

@@ -326,8 +326,8 @@ fn chart_lines_have_a_point_per_sample() {
     for (name, color) in [
         ("RPS", "#00ca5a"),
         ("Failures/s", "#ff6d6d"),
-        ("50th percentile", "#ff9f00"),
-        ("95th percentile", "#9966cc"),
+        ("50th percentile", "#8b5cf6"),
+        ("95th percentile", "#f59e0b"),
         ("Number of Users", "#0099ff"),
     ] {
         assert!(

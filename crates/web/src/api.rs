@@ -377,7 +377,7 @@ async fn stats_requests(State(shared): AppState) -> Response {
     let report = env
         .stats
         .with_request_stats(|rs| request_stats(rs, now, percentiles, &view));
-    Json(Value::Object(report)).into_response()
+    ([(header::CONTENT_TYPE, "application/json")], report).into_response()
 }
 
 /// A file name part with anything but letters, digits, `.`, `-` and `_`

@@ -114,6 +114,22 @@ class Command:
         form: List[Tuple[str, str]]
         apply: bool
 
+    class WebRequest(Command):
+        token: int
+        method: str
+        path: str
+        query: str
+        headers: List[Tuple[str, str]]
+        body: bytes
+
+    class WebAfterRequest(Command):
+        token: int
+        path: str
+        body: bytes
+
+    class WebTemplateArgs(Command):
+        token: int
+
     class Exit(Command):
         code: int
 
@@ -136,6 +152,13 @@ class Engine:
     ) -> None: ...
     def drain(self) -> Tuple[List[Tuple[Any, RawResponse]], List[Command]]: ...
     def log_line(self, line: str) -> None: ...
+    def web_reply(self, token: int, status: int, headers: List[Tuple[str, str]], body: bytes) -> None: ...
+    def text_reply(self, token: int, text: str) -> None: ...
+    def web_extended(self) -> None: ...
+    def web_template_args(self) -> Optional[str]: ...
+    def web_stop(self) -> None: ...
+    @staticmethod
+    def web_page_template() -> str: ...
     def done(self, token: int) -> None: ...
     def failed(self, token: int, message: str) -> None: ...
     def shape_tick(

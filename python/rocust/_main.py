@@ -96,6 +96,10 @@ class LocustfileRun:
             available_shape_classes={type(shape).__name__: shape} if shape is not None else {},
         )
         self.environment.stats = EngineStats(self.engine)
+        if _web_ui_enabled(options):
+            from ._locust.web import WebUI
+
+            self.environment.web_ui = WebUI(self.environment, self.engine, web_login=bool(getattr(options, "web_login", False)))
         self.runner = self.environment._create_runner(lambda env: EngineRunner(env, self.engine))
         self.controller = UserGroupController(
             self.environment, list(user_classes.values()), on_count=self.engine.set_count
@@ -169,6 +173,11 @@ class _WebLogHandler(logging.Handler):
             self.engine.log_line(self.format(record))
         except Exception:
             self.handleError(record)
+
+
+def _web_ui_enabled(options: argparse.Namespace) -> bool:
+    """Whether the engine starts the web UI (Locust's rule: not headless, not a worker)."""
+    return not getattr(options, "headless", False) and not getattr(options, "worker", False)
 
 
 def _http_threads() -> int:

@@ -114,6 +114,13 @@ class RunnerCommands:
             self._now(command.token, self._set_host, command.host)
         elif isinstance(command, Command.CustomOptions):
             self._custom_options(command.token, command.form, command.apply)
+        elif isinstance(command, Command.WebRequest):
+            gevent.spawn(self._web_request, command)
+        elif isinstance(command, Command.WebAfterRequest):
+            gevent.spawn(self._web_after_request, command.token, command.path, command.body)
+        elif isinstance(command, Command.WebTemplateArgs):
+            web_ui = self.environment.web_ui
+            self.engine.text_reply(command.token, web_ui._extra_template_args() if web_ui is not None else "{}")
         elif isinstance(command, Command.ShapeTick):
             gevent.spawn(self._shape_tick, command.token, command.started)
         elif isinstance(command, Command.SelectClasses):
@@ -207,6 +214,32 @@ class RunnerCommands:
                 setattr(options, key, value)
         self.engine.done(token)
 
+    def _web_request(self, command: Any) -> None:
+        """A request for the locustfile's web routes, in its own greenlet (a route may block)."""
+        web_ui = self.environment.web_ui
+        try:
+            if web_ui is None:
+                raise RuntimeError("no web UI")
+            status, headers, body = web_ui._handle(
+                command.method, command.path, command.query, list(command.headers), bytes(command.body)
+            )
+            self.engine.web_reply(command.token, status, headers, body)
+        except Exception:
+            logging.error("Uncaught exception in a web UI route:\n%s", traceback.format_exc())
+            self.engine.failed(command.token, "Internal Server Error")
+
+    def _web_after_request(self, token: int, path: str, body: bytes) -> None:
+        web_ui = self.environment.web_ui
+        try:
+            changed = web_ui._after_request(path, bytes(body)) if web_ui is not None else None
+        except Exception:
+            logging.error("Uncaught exception in a web UI after_request hook:\n%s", traceback.format_exc())
+            changed = None
+        if changed is None:
+            self.engine.done(token)
+        else:
+            self.engine.web_reply(token, 200, [], changed)
+
     def _set_host(self, host: Optional[str]) -> None:
         """The web UI's host field: users spawned from now on aim at it (Locust's
         ``/swarm`` sets ``environment.host`` and ``parsed_options.host``)."""
@@ -222,7 +255,7 @@ class RunnerCommands:
         events = self.environment.events
         environment = self.environment
         if event == Event.Init:
-            events.init.fire(environment=environment, runner=environment.runner, web_ui=None)
+            events.init.fire(environment=environment, runner=environment.runner, web_ui=environment.web_ui)
         elif event == Event.TestStart:
             events.test_start.fire(environment=environment)
         elif event == Event.TestStopping:

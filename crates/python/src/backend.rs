@@ -26,10 +26,13 @@ pub struct Shared {
     pub runner: OnceLock<Arc<LocalRunner>>,
     pub control: OnceLock<tokio::runtime::Handle>,
     pub http: OnceLock<HttpThreads>,
+    /// The locustfile's part of the web UI.
+    pub web: Arc<crate::web::PythonWeb>,
 }
 
 impl Shared {
     pub fn new(bridge: Arc<Bridge>) -> Self {
+        let bridge_for_web = bridge.clone();
         Self {
             bridge,
             counts: Mutex::default(),
@@ -37,6 +40,7 @@ impl Shared {
             runner: OnceLock::new(),
             control: OnceLock::new(),
             http: OnceLock::new(),
+            web: Arc::new(crate::web::PythonWeb::new(bridge_for_web)),
         }
     }
 
@@ -226,6 +230,7 @@ impl UserSource for PythonSource {
             set_host: Some(set_host),
             extra_options: self.web_ui_options.clone(),
             custom_options: Some(custom_options),
+            extension: Some(self.shared.web.clone()),
         }
     }
 

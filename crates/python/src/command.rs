@@ -71,6 +71,26 @@ pub enum Command {
         form: Vec<(String, String)>,
         apply: bool,
     },
+    /// A web UI request for the locustfile's own routes (`web_ui.app`);
+    /// answered with `Engine.web_reply`.
+    WebRequest {
+        token: u64,
+        method: String,
+        path: String,
+        query: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// A JSON answer of the web UI (`/stats/requests`) through the
+    /// locustfile's `after_request` hooks; answered with `Engine.web_reply`.
+    WebAfterRequest {
+        token: u64,
+        path: String,
+        body: Vec<u8>,
+    },
+    /// The keys the locustfile put in `web_ui.template_args`, as JSON;
+    /// answered with `Engine.text_reply`.
+    WebTemplateArgs { token: u64 },
     /// The run is over: the process exits with this code. Not answered.
     Exit { code: i32 },
 }
@@ -83,4 +103,12 @@ pub enum Reply {
     Failed(String),
     /// A shape tick: `None` ends the shape.
     Shape(Option<ShapeTick>),
+    /// An HTTP answer of the locustfile's web routes.
+    Http {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// A text answer (JSON).
+    Text(String),
 }

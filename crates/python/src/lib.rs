@@ -16,6 +16,7 @@ mod http;
 mod options;
 mod response;
 mod wakeup;
+mod web;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -331,6 +332,47 @@ impl Engine {
             }
         });
         self.shared.bridge.reply(token, Reply::Shape(tick));
+    }
+
+    /// The answer to a `WebRequest` or `WebAfterRequest`.
+    fn web_reply(&self, token: u64, status: u16, headers: Vec<(String, String)>, body: Vec<u8>) {
+        self.shared.bridge.reply(
+            token,
+            Reply::Http {
+                status,
+                headers,
+                body,
+            },
+        );
+    }
+
+    /// A text answer (`WebTemplateArgs`).
+    fn text_reply(&self, token: u64, text: String) {
+        self.shared.bridge.reply(token, Reply::Text(text));
+    }
+
+    /// The locustfile built `web_ui.app`: requests no route answers go to it.
+    fn web_extended(&self) {
+        self.shared.web.set_extended();
+    }
+
+    /// The page's `templateArgs` as JSON, once the web UI serves.
+    fn web_template_args(&self) -> Option<String> {
+        let handle = self.shared.web.handle()?;
+        Some(serde_json::Value::Object(handle.template_args()).to_string())
+    }
+
+    /// Stops the web UI (Locust's `web_ui.stop()`); the run then ends.
+    fn web_stop(&self) {
+        if let Some(handle) = self.shared.web.handle() {
+            handle.stop();
+        }
+    }
+
+    /// The page as a Jinja template (`render_template("index.html", template_args=...)`).
+    #[staticmethod]
+    fn web_page_template() -> String {
+        rocust_web::page_template_for_jinja()
     }
 
     /// Live users of a class, as the Python controller counts them.

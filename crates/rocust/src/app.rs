@@ -80,6 +80,8 @@ pub struct WebUiHooks {
     pub extra_options: serde_json::Map<String, serde_json::Value>,
     /// Checks (`false`) or sets (`true`) custom option values from `/swarm`.
     pub custom_options: Option<Arc<CustomOptionsHook>>,
+    /// The locustfile's own routes and hooks (Python's `web_ui.app`).
+    pub extension: Option<Arc<dyn rocust_web::WebExtension>>,
 }
 
 /// Checks or sets custom option values: the message of the first bad one.

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use rocust_cli::Options;
 use rocust_core::exec::BoxFuture;
 use rocust_core::runner::LocalRunner;
-use rocust_web::{Credentials, CustomOptions, RunInfo, TlsFiles, WebHost, WebUi, WebUiConfig};
+use rocust_web::{
+    Credentials, CustomOptions, Forwarded, ForwardedResponse, RunInfo, TlsFiles, WebExtension,
+    WebHost, WebUi, WebUiConfig,
+};
 
 use crate::app::{CustomOptionsHook, WebUiHooks};
 use crate::logging;
@@ -17,6 +20,7 @@ pub struct WebStart {
     config: WebUiConfig,
     info: RunInfo,
     host: Arc<dyn WebHost>,
+    extension: Option<Arc<dyn WebExtension>>,
 }
 
 /// What the web UI asks of the program: the log lines, and the host of
@@ -24,6 +28,7 @@ pub struct WebStart {
 struct AppHost {
     set_host: Option<Arc<dyn Fn(Option<String>) + Send + Sync>>,
     custom_options: Option<Arc<CustomOptionsHook>>,
+    extension: Option<Arc<dyn WebExtension>>,
 }
 
 impl WebHost for AppHost {
@@ -51,6 +56,29 @@ impl WebHost for AppHost {
                 drop(hook(form, true));
             }))
         })
+    }
+
+    fn forward(&self, request: Forwarded) -> BoxFuture<'static, Option<ForwardedResponse>> {
+        match &self.extension {
+            Some(extension) => extension.forward(request),
+            None => Box::pin(std::future::ready(None)),
+        }
+    }
+
+    fn after_response(&self, path: &'static str, body: Vec<u8>) -> BoxFuture<'static, Vec<u8>> {
+        match &self.extension {
+            Some(extension) => extension.after_response(path, body),
+            None => Box::pin(std::future::ready(body)),
+        }
+    }
+
+    fn extra_template_args(
+        &self,
+    ) -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>> {
+        match &self.extension {
+            Some(extension) => extension.extra_template_args(),
+            None => Box::pin(std::future::ready(serde_json::Map::new())),
+        }
     }
 }
 
@@ -86,7 +114,9 @@ impl WebStart {
             host: Arc::new(AppHost {
                 set_host: hooks.set_host,
                 custom_options: hooks.custom_options,
+                extension: hooks.extension.clone(),
             }),
+            extension: hooks.extension,
         })
     }
 
@@ -97,6 +127,9 @@ impl WebStart {
         let open_to_all = self.config.web_host.is_some() && !is_loopback(&self.config);
         let has_login = self.config.login.is_some();
         let web = WebUi::start(self.config, runner.clone(), self.info, self.host).await?;
+        if let Some(extension) = &self.extension {
+            extension.started(web.handle());
+        }
         let url = display_name.unwrap_or_else(|| web.url());
         log::info!("Starting web interface at {url}, press enter to open your default browser.");
         if open_to_all && !has_login {

@@ -21,7 +21,7 @@ use crate::history::History;
 use crate::run_timer::{RunTimeEnd, RunTimer};
 use crate::stats_json::{request_stats, RunnerView};
 use crate::swarm::{self, Known, Swarm, OWN_KEYS};
-use crate::{guard, metrics, page, CustomOptions, RunInfo, WebHost, WebUiConfig};
+use crate::{guard, metrics, page, CustomOptions, Forwarded, RunInfo, WebHost, WebUiConfig};
 
 /// Bodies larger than this are refused (413): a `/swarm` form is a few
 /// hundred bytes.
@@ -166,7 +166,7 @@ pub(crate) fn router(shared: Arc<Shared>, config: &WebUiConfig) -> Router {
         .route("/worker-count", get(worker_count))
         .route("/stats/history", get(history))
         .route("/metrics", get(prometheus))
-        .fallback(not_found)
+        .fallback(fallback)
         .with_state(shared);
     let routes = match &config.login {
         Some(credentials) => {
@@ -218,8 +218,51 @@ pub(crate) async fn not_found() -> Response {
     refuse(StatusCode::NOT_FOUND, "Not found")
 }
 
+/// What no route answers goes to the locustfile's own web routes, if any.
+async fn fallback(State(shared): AppState, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large");
+    };
+    let forwarded = Forwarded {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        headers: parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body: body.to_vec(),
+    };
+    if parts.method != axum::http::Method::GET
+        && parts.method != axum::http::Method::HEAD
+        && !guard::same_origin(&parts.headers)
+    {
+        return cross_site();
+    }
+    match shared.host.forward(forwarded).await {
+        Some(answer) => {
+            let mut response = Response::new(axum::body::Body::from(answer.body));
+            *response.status_mut() =
+                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            for (name, value) in answer.headers {
+                if let (Ok(name), Ok(value)) = (
+                    axum::http::HeaderName::try_from(name),
+                    axum::http::HeaderValue::try_from(value),
+                ) {
+                    response.headers_mut().append(name, value);
+                }
+            }
+            response
+        }
+        None => not_found().await,
+    }
+}
+
 async fn index(State(shared): AppState) -> Response {
-    page::index(&shared).into_response()
+    let extra = shared.host.extra_template_args().await;
+    page::index(&shared, extra).into_response()
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
@@ -377,6 +420,7 @@ async fn stats_requests(State(shared): AppState) -> Response {
     let report = env
         .stats
         .with_request_stats(|rs| request_stats(rs, now, percentiles, &view));
+    let report = shared.host.after_response("/stats/requests", report).await;
     ([(header::CONTENT_TYPE, "application/json")], report).into_response()
 }
 

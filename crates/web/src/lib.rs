@@ -124,6 +124,80 @@ pub trait WebHost: Send + Sync {
     ) -> BoxFuture<'static, Result<CustomOptions, String>> {
         Box::pin(std::future::ready(Ok(CustomOptions::none())))
     }
+
+    /// A request no route of this server answers: the locustfile's own web
+    /// routes (Locust's `web_ui.app`) may. `None`: not found.
+    fn forward(&self, _request: Forwarded) -> BoxFuture<'static, Option<ForwardedResponse>> {
+        Box::pin(std::future::ready(None))
+    }
+
+    /// The JSON body of an answer about to be sent (`/stats/requests`), for
+    /// the locustfile's `after_request` hooks to change.
+    fn after_response(&self, _path: &'static str, body: Vec<u8>) -> BoxFuture<'static, Vec<u8>> {
+        Box::pin(std::future::ready(body))
+    }
+
+    /// Keys the locustfile added to `web_ui.template_args` (`extended_tabs`...).
+    fn extra_template_args(
+        &self,
+    ) -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>> {
+        Box::pin(std::future::ready(serde_json::Map::new()))
+    }
+}
+
+/// The locustfile's part of the web UI (Python's `environment.web_ui`):
+/// its own routes, `after_request` hooks and template args.
+pub trait WebExtension: Send + Sync {
+    /// The web UI is serving; `handle` reaches it from outside a request.
+    fn started(&self, handle: WebUiHandle);
+    fn forward(&self, request: Forwarded) -> BoxFuture<'static, Option<ForwardedResponse>>;
+    fn after_response(&self, path: &'static str, body: Vec<u8>) -> BoxFuture<'static, Vec<u8>>;
+    fn extra_template_args(&self)
+        -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>>;
+}
+
+/// A request handed to the locustfile's web routes.
+#[derive(Clone, Debug)]
+pub struct Forwarded {
+    pub method: String,
+    /// The path under the base path, e.g. `/my-route`.
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Their answer.
+#[derive(Clone, Debug)]
+pub struct ForwardedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What the program may do with a running web UI from outside a request
+/// (Locust's `web_ui.update_template_args()` and `web_ui.stop()`).
+#[derive(Clone)]
+pub struct WebUiHandle {
+    shared: Arc<api::Shared>,
+}
+
+impl WebUiHandle {
+    /// The page's `templateArgs` as of now.
+    pub fn template_args(&self) -> serde_json::Map<String, serde_json::Value> {
+        page::template_args(&self.shared)
+    }
+
+    /// Stops serving (the run then ends, as when Locust's web UI stops).
+    pub fn stop(&self) {
+        self.shared.request_stop();
+    }
+}
+
+/// The page with a Jinja slot where its `templateArgs` go, for locustfiles
+/// that render Locust's `index.html` from their own routes.
+pub fn page_template_for_jinja() -> String {
+    page::jinja_template()
 }
 
 /// Custom parameter values checked by [`WebHost::check_custom_options`],
@@ -172,6 +246,13 @@ impl WebUi {
             shared,
             url,
         })
+    }
+
+    /// A handle for the program (the locustfile's `web_ui`).
+    pub fn handle(&self) -> WebUiHandle {
+        WebUiHandle {
+            shared: self.shared.clone(),
+        }
     }
 
     /// Where the server listens.

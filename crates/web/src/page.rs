@@ -38,10 +38,17 @@ pub(crate) fn asset(file: &str) -> Option<Response> {
     )
 }
 
-/// `GET /`: the page with the run's `templateArgs`.
-pub(crate) fn index(shared: &Shared) -> Html<String> {
-    let args = Value::Object(template_args(shared));
-    Html(INDEX.replacen(TEMPLATE_ARGS, &script_json(&args), 1))
+/// `GET /`: the page with the run's `templateArgs`; `extra` are the keys the
+/// locustfile added (Locust keeps them beside its own, which win).
+pub(crate) fn index(shared: &Shared, extra: Map<String, Value>) -> Html<String> {
+    let mut args = extra;
+    args.extend(template_args(shared));
+    Html(INDEX.replacen(TEMPLATE_ARGS, &script_json(&Value::Object(args)), 1))
+}
+
+/// The page with Jinja's `tojson` where its `templateArgs` go.
+pub(crate) fn jinja_template() -> String {
+    INDEX.replacen(TEMPLATE_ARGS, "{{ template_args|tojson }}", 1)
 }
 
 /// JSON that is safe inside a `<script>` element: no `</script>` or `<!--`

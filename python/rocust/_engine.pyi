@@ -130,6 +130,10 @@ class Command:
     class WebTemplateArgs(Command):
         token: int
 
+    class UpdateUserClass(Command):
+        token: int
+        settings: str
+
     class Exit(Command):
         code: int
 

@@ -93,6 +93,7 @@ class LocustfileRun:
             parsed_locustfiles=paths,
             locustfile=os.path.basename(paths[0]) if paths else None,
             available_user_classes=dict(user_classes),
+            available_user_tasks={name: list(cls.tasks) for name, cls in user_classes.items()},
             available_shape_classes={type(shape).__name__: shape} if shape is not None else {},
         )
         self.environment.stats = EngineStats(self.engine)

@@ -8,6 +8,7 @@ also one this module does not know, so the Rust side never waits forever.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import traceback
@@ -118,6 +119,8 @@ class RunnerCommands:
             gevent.spawn(self._web_request, command)
         elif isinstance(command, Command.WebAfterRequest):
             gevent.spawn(self._web_after_request, command.token, command.path, command.body)
+        elif isinstance(command, Command.UpdateUserClass):
+            self._now(command.token, self.environment.update_user_class, json.loads(command.settings))
         elif isinstance(command, Command.WebTemplateArgs):
             web_ui = self.environment.web_ui
             self.engine.text_reply(command.token, web_ui._extra_template_args() if web_ui is not None else "{}")

@@ -51,12 +51,68 @@ impl Shared {
 
 pub struct PythonBackend {
     shared: Arc<Shared>,
-    classes: Vec<UserClassInfo>,
+    /// As declared, and as the web UI's class editor changed them.
+    declared: Vec<UserClassInfo>,
+    classes: Arc<Mutex<Vec<UserClassInfo>>>,
+}
+
+impl PythonBackend {
+    fn classes(&self) -> std::sync::MutexGuard<'_, Vec<UserClassInfo>> {
+        self.classes.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl UserBackend for PythonBackend {
     fn user_classes(&self) -> Vec<UserClassInfo> {
-        self.classes.clone()
+        self.classes().clone()
+    }
+
+    fn update_user_class(
+        &self,
+        class: &str,
+        settings: &rocust_core::user::UserClassSettings,
+        extra: &serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'static, Result<(), String>> {
+        let Some(declared) = self.declared.iter().find(|c| c.name == class).cloned() else {
+            let message = format!("Unknown user class {class}");
+            return Box::pin(std::future::ready(Err(message)));
+        };
+        let mut json = extra.clone();
+        json.insert("user_class_name".into(), class.into());
+        if let Some(weight) = settings.weight {
+            json.insert("weight".into(), weight.into());
+        }
+        if let Some(fixed) = settings.fixed_count {
+            json.insert("fixed_count".into(), fixed.into());
+        }
+        if let Some(host) = &settings.host {
+            json.insert("host".into(), host.clone().into());
+        }
+        if let Some(tasks) = &settings.tasks {
+            json.insert("tasks".into(), tasks.clone().into());
+        }
+        let answer = self
+            .shared
+            .bridge
+            .call_async(|token| Command::UpdateUserClass {
+                token,
+                settings: serde_json::Value::Object(json).to_string(),
+            });
+        let classes = self.classes.clone();
+        let settings = settings.clone();
+        Box::pin(async move {
+            match answer.await {
+                Ok(Reply::Done) => {
+                    let mut classes = classes.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(info) = classes.iter_mut().find(|c| c.name == declared.name) {
+                        *info = info.with_settings(&settings, &declared.tasks);
+                    }
+                    Ok(())
+                }
+                Ok(Reply::Failed(why)) => Err(why),
+                _ => Err("the Python side did not answer".to_owned()),
+            }
+        })
     }
 
     fn apply_filter(&self, filter: &TaskFilter) {
@@ -106,7 +162,7 @@ impl UserBackend for PythonBackend {
 
     fn user_classes_count(&self) -> BTreeMap<String, usize> {
         let counts = self.shared.counts();
-        self.classes
+        self.classes()
             .iter()
             .map(|c| (c.name.clone(), counts.get(&c.name).copied().unwrap_or(0)))
             .collect()
@@ -260,7 +316,7 @@ impl UserSource for PythonSource {
             token,
             names: selected.to_vec(),
         }));
-        let classes = self
+        let classes: Vec<UserClassInfo> = self
             .classes
             .iter()
             .filter(|c| selected.contains(&c.name))
@@ -268,7 +324,8 @@ impl UserSource for PythonSource {
             .collect();
         Ok(Arc::new(PythonBackend {
             shared: self.shared.clone(),
-            classes,
+            declared: classes.clone(),
+            classes: Arc::new(Mutex::new(classes)),
         }))
     }
 

@@ -88,6 +88,9 @@ pub enum Command {
         path: String,
         body: Vec<u8>,
     },
+    /// The web UI's class editor (Locust's `POST /user`): the JSON object
+    /// Locust's `environment.update_user_class` takes.
+    UpdateUserClass { token: u64, settings: String },
     /// The keys the locustfile put in `web_ui.template_args`, as JSON;
     /// answered with `Engine.text_reply`.
     WebTemplateArgs { token: u64 },

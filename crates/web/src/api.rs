@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use rocust_core::runner::{LocalRunner, RunnerState};
 use rocust_core::user::ratio::{ratio_json, task_ratio_of_spawned};
+use rocust_core::user::{UserClassInfo, UserClassSettings};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     swarm_lock: tokio::sync::Mutex<()>,
     /// The classes the class picker chose for the test under way.
     selected: Mutex<Vec<String>>,
+    /// The run's classes, changed by `POST /user`.
+    classes: Mutex<Vec<UserClassInfo>>,
     stop: watch::Sender<bool>,
 }
 
@@ -56,6 +59,7 @@ impl Shared {
         host: Arc<dyn WebHost>,
         _config: &WebUiConfig,
     ) -> Arc<Self> {
+        let classes = info.user_classes.clone();
         let shared = Arc::new(Self {
             runner,
             profile: Mutex::new(info.profile.clone()),
@@ -70,6 +74,7 @@ impl Shared {
             run_timer: RunTimer::default(),
             swarm_lock: tokio::sync::Mutex::new(()),
             selected: Mutex::new(Vec::new()),
+            classes: Mutex::new(classes),
             stop: watch::channel(false).0,
         });
         shared.run_timer.bind(Arc::downgrade(&shared));
@@ -89,7 +94,7 @@ impl Shared {
     /// ones named; none named while a test runs, the ones running; else all.
     /// Classes of weight 0 (and no fixed count) never run; none left is an error.
     fn chosen_classes(&self, swarm: &Swarm) -> Result<Vec<String>, String> {
-        let all = &self.info.user_classes;
+        let all = &self.classes();
         let running = matches!(
             self.runner.state(),
             RunnerState::Spawning | RunnerState::Running
@@ -114,14 +119,35 @@ impl Shared {
         Ok(chosen)
     }
 
+    /// Locust's runner sets each class's host to `--host` (or the form's)
+    /// when it spawns it: the class editor and the form show that host after.
+    fn spawning_with_host(&self, chosen: &[String]) {
+        if let Some(host) = self.runner.environment().host() {
+            let mut classes = self.classes.lock().unwrap_or_else(|e| e.into_inner());
+            for class in classes.iter_mut().filter(|c| chosen.contains(&c.name)) {
+                class.host = Some(host.clone());
+            }
+        }
+    }
+
+    /// Every class of the run, as the class editor (`POST /user`) left them.
+    pub(crate) fn classes(&self) -> Vec<UserClassInfo> {
+        self.classes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The test's classes: with the class picker, those it chose last.
-    pub(crate) fn classes_in_use(&self) -> Vec<rocust_core::user::UserClassInfo> {
-        let selected = self.selected.lock().unwrap_or_else(|e| e.into_inner());
-        self.info
-            .user_classes
-            .iter()
+    pub(crate) fn classes_in_use(&self) -> Vec<UserClassInfo> {
+        let selected = self
+            .selected
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        self.classes()
+            .into_iter()
             .filter(|c| selected.is_empty() || selected.contains(&c.name))
-            .cloned()
             .collect()
     }
 
@@ -164,6 +190,7 @@ pub(crate) fn router(shared: Arc<Shared>, config: &WebUiConfig) -> Router {
         .route("/tasks", get(tasks))
         .route("/logs", get(logs))
         .route("/worker-count", get(worker_count))
+        .route("/user", post(update_user))
         .route("/stats/history", get(history))
         .route("/metrics", get(prometheus))
         .fallback(fallback)
@@ -284,12 +311,7 @@ async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Resp
     };
     let _one_at_a_time = shared.swarm_lock.lock().await;
     let env = shared.runner.environment().clone();
-    let class_names: Vec<String> = shared
-        .info
-        .user_classes
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
+    let class_names: Vec<String> = shared.classes().into_iter().map(|c| c.name).collect();
     let known = Known {
         user_classes: &class_names,
         class_picker: shared.info.class_picker,
@@ -314,8 +336,7 @@ async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Resp
                 None => env.host(),
             };
             let class_without_host = shared
-                .info
-                .user_classes
+                .classes()
                 .iter()
                 .any(|c| classes.contains(&c.name) && c.host.is_none());
             if shared.info.host_required && host.is_none() && class_without_host {
@@ -368,6 +389,7 @@ async fn swarm(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Resp
     shared
         .runner
         .start(user_count, spawn_rate, picker.then(|| classes.clone()));
+    shared.spawning_with_host(&classes);
     let mut answer = json!({"success": true, "message": "Swarming started", "host": env.host()});
     if let Some(run_time) = swarm.run_time {
         shared.run_timer.arm(run_time, RunTimeEnd::Stop);
@@ -603,6 +625,92 @@ async fn tasks(State(shared): AppState) -> Response {
 
 async fn logs(State(shared): AppState) -> Response {
     Json(json!({"master": shared.host.log_lines(), "workers": {}})).into_response()
+}
+
+/// Locust's `POST /user` (the class picker's editor): a JSON object with
+/// `user_class_name` and the settings to change (`weight`, `fixed_count`,
+/// `host`, `tasks`: the names of the class's tasks to keep); 201 `{}`.
+async fn update_user(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Response {
+    if !guard::same_origin(&headers) {
+        return cross_site();
+    }
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
+        return refuse(StatusCode::BAD_REQUEST, "POST /user takes a JSON object");
+    };
+    let Some(Value::String(name)) = fields.remove("user_class_name") else {
+        return refuse(StatusCode::BAD_REQUEST, "user_class_name is missing");
+    };
+    let declared = shared
+        .info
+        .user_classes
+        .iter()
+        .find(|c| c.name == name)
+        .cloned();
+    let Some(declared) = declared else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            &format!("Unknown user class: {name}"),
+        );
+    };
+    let settings = match class_settings(&mut fields) {
+        Ok(settings) => settings,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
+    };
+    if let Err(message) = shared
+        .runner
+        .update_user_class(&name, &settings, &fields)
+        .await
+    {
+        return refuse(StatusCode::BAD_REQUEST, &message);
+    }
+    let mut classes = shared.classes.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(info) = classes.iter_mut().find(|c| c.name == name) {
+        *info = info.with_settings(&settings, &declared.tasks);
+    }
+    (StatusCode::CREATED, Json(json!({}))).into_response()
+}
+
+/// The settings rocust itself reads, taken out of `fields` (the rest are
+/// other attributes, which Python classes get as they are).
+fn class_settings(
+    fields: &mut serde_json::Map<String, Value>,
+) -> Result<UserClassSettings, String> {
+    let count = |key: &str, value: Option<Value>| -> Result<Option<u32>, String> {
+        match value {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| format!("{key} must be a whole number of 0 or more, not {v}")),
+        }
+    };
+    let host = match fields.remove("host") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(h)) if h.is_empty() => Some(None),
+        Some(Value::String(h)) => Some(Some(h)),
+        Some(other) => return Err(format!("host must be text, not {other}")),
+    };
+    let tasks = match fields.remove("tasks") {
+        None => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .into_iter()
+                .map(|t| match t {
+                    Value::String(s) => Ok(s),
+                    other => Err(format!("tasks must be task names, not {other}")),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(other) => return Err(format!("tasks must be a list of task names, not {other}")),
+    };
+    Ok(UserClassSettings {
+        weight: count("weight", fields.remove("weight"))?,
+        fixed_count: count("fixed_count", fields.remove("fixed_count"))?,
+        host,
+        tasks,
+    })
 }
 
 async fn worker_count() -> Response {

@@ -64,7 +64,7 @@ fn host_and_warnings(shared: &Shared) -> (String, bool, bool) {
     if let Some(host) = shared.runner.environment().host() {
         return (host, false, false);
     }
-    let classes = &shared.info.user_classes;
+    let classes = &shared.classes();
     let mut hosts: Vec<Option<&str>> = classes.iter().map(|c| c.host.as_deref()).collect();
     hosts.sort_unstable();
     hosts.dedup();
@@ -88,7 +88,8 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
             rs.history.iter().map(history_row_json).collect()
         }
     });
-    let mut class_names: Vec<String> = info.user_classes.iter().map(|c| c.name.clone()).collect();
+    let classes = shared.classes();
+    let mut class_names: Vec<String> = classes.iter().map(|c| c.name.clone()).collect();
     class_names.sort();
     // A class's tasks as Locust lists them: each repeated by its weight.
     let tasks_of = |c: &rocust_core::user::UserClassInfo| -> Vec<String> {
@@ -97,8 +98,7 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
             .flat_map(|t| std::iter::repeat_n(t.name.clone(), t.weight as usize))
             .collect()
     };
-    let users: Map<String, Value> = info
-        .user_classes
+    let users: Map<String, Value> = classes
         .iter()
         .map(|c| {
             (
@@ -112,6 +112,7 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
             )
         })
         .collect();
+    // The tasks a class may have (the editor's choices): as declared.
     let user_tasks: Map<String, Value> = info
         .user_classes
         .iter()

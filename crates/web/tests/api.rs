@@ -484,3 +484,42 @@ async fn web_login_for_browsers_and_scripts() {
     assert!(answer.header("retry-after").is_some());
     ui.web.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_class_editor_changes_a_class_for_the_next_test() {
+    let ui = start(config()).await;
+    let post_json = |body: &'static str| {
+        call(
+            ui.addr,
+            "POST",
+            "/user",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+    };
+    let answer =
+        post_json(r#"{"user_class_name": "Worker", "weight": 3, "host": "http://127.0.0.1:5"}"#)
+            .await;
+    assert_eq!((answer.status, answer.json()), (201, serde_json::json!({})));
+    let page = get(ui.addr, "/").await.body;
+    assert!(
+        page.contains(
+            r#""Worker":{"fixed_count":0,"host":"http://127.0.0.1:5","tasks":["work"],"weight":3}"#
+        ),
+        "{page}"
+    );
+    // What the runner will dispatch from.
+    let info = ui.runner.user_classes_count();
+    assert!(info.contains_key("Worker"));
+    for (body, status) in [
+        (r#"{"user_class_name": "Nope", "weight": 1}"#, 400),
+        (r#"{"user_class_name": "Worker", "weight": -1}"#, 400),
+        (r#"{"user_class_name": "Worker", "tasks": "work"}"#, 400),
+        (r#"["Worker"]"#, 400),
+    ] {
+        let answer = post_json(body).await;
+        assert_eq!(answer.status, status, "{body}");
+        assert_eq!(answer.json()["success"], false, "{body}");
+    }
+    ui.web.shutdown().await;
+}

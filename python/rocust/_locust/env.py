@@ -131,6 +131,18 @@ class Environment:
     def create_web_ui(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("rocust has no web UI")
 
+    def update_user_class(self, user_settings: Dict[str, Any]) -> None:
+        """Locust's: the web UI's class editor sets the class's attributes; ``tasks``
+        keeps the class's own tasks of those names."""
+        user_class_name = user_settings.get("user_class_name")
+        user_class = (self.available_user_classes or {})[str(user_class_name)]
+        user_tasks = (self.available_user_tasks or {}).get(str(user_class_name), list(user_class.tasks))
+        for key, value in user_settings.items():
+            if key not in ["user_class_name", "tasks"]:
+                setattr(user_class, key, value)
+            if key == "tasks":
+                user_class.tasks = [task for task in user_tasks if task.__name__ in value]
+
     def _filter_tasks_by_tags(self) -> None:
         """Applies the tag options to every user class, once per environment."""
         if self._tasks_filtered:

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 pub use native::NativeBackend;
 
-use crate::user::{TaskFilter, UserClassInfo};
+use crate::user::{TaskFilter, UserClassInfo, UserClassSettings};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -62,6 +62,20 @@ pub trait UserBackend: Send + Sync {
 
     /// Kills every user now, also those already being stopped; their on_stop still runs.
     fn kill_all(&self);
+
+    /// Changes a class for the users spawned from now on (the web UI's class
+    /// editor, Locust's `POST /user`). `extra` are other attributes, which
+    /// only Python classes have.
+    fn update_user_class(
+        &self,
+        class: &str,
+        settings: &UserClassSettings,
+        extra: &serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'static, Result<(), String>> {
+        let _ = (settings, extra);
+        let message = format!("User class {class} cannot be changed here");
+        Box::pin(std::future::ready(Err(message)))
+    }
 
     /// Ends everything at once (process exit); users do not run on_stop.
     fn shutdown(&self);

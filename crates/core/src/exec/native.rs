@@ -16,7 +16,9 @@ use tokio::task::JoinHandle;
 
 use super::{BoxFuture, SpawnError, UserBackend};
 use crate::env::Environment;
-use crate::user::{DynUserClass, TaskFilter, UserClassInfo, UserContext, UserControl};
+use crate::user::{
+    DynUserClass, TaskFilter, UserClassInfo, UserClassSettings, UserContext, UserControl,
+};
 
 enum Command {
     Spawn {
@@ -150,6 +152,23 @@ impl UserBackend for NativeBackend {
         }
         let mut classes = lock(&self.classes);
         *classes = classes.iter().map(|c| c.filtered(filter)).collect();
+    }
+
+    fn update_user_class(
+        &self,
+        class: &str,
+        settings: &UserClassSettings,
+        _extra: &serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'static, Result<(), String>> {
+        let mut classes = lock(&self.classes);
+        let result = match classes.iter_mut().find(|c| c.info().name == class) {
+            Some(c) => {
+                *c = c.with_settings(settings);
+                Ok(())
+            }
+            None => Err(format!("Unknown user class {class}")),
+        };
+        Box::pin(std::future::ready(result))
     }
 
     /// Resolves at once: a Rust user's factory is a plain function the engine

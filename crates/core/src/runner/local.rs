@@ -144,6 +144,16 @@ impl LocalRunner {
         }
     }
 
+    /// Changes a class for the tests started from now on (Locust's `POST /user`).
+    pub async fn update_user_class(
+        &self,
+        class: &str,
+        settings: &crate::user::UserClassSettings,
+        extra: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), String> {
+        self.backend.update_user_class(class, settings, extra).await
+    }
+
     pub fn has_shape(&self) -> bool {
         self.shape.is_some()
     }

@@ -31,6 +31,43 @@ pub struct TaskInfo {
     pub children: Option<Vec<TaskInfo>>,
 }
 
+/// What the web UI's class editor changes (Locust's `POST /user`); `None`
+/// leaves a setting as it is. `tasks` keeps the class's declared tasks of
+/// those names (each with its weight), as Locust filters its `tasks` list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserClassSettings {
+    pub weight: Option<u32>,
+    pub fixed_count: Option<u32>,
+    /// `Some(None)`: no host of its own.
+    pub host: Option<Option<String>>,
+    pub tasks: Option<Vec<String>>,
+}
+
+impl UserClassInfo {
+    /// This description with `settings` applied (`declared`: the class's
+    /// tasks as declared, which `settings.tasks` chooses from).
+    pub fn with_settings(&self, settings: &UserClassSettings, declared: &[TaskInfo]) -> Self {
+        let mut info = self.clone();
+        if let Some(weight) = settings.weight {
+            info.weight = weight;
+        }
+        if let Some(fixed) = settings.fixed_count {
+            info.fixed_count = fixed;
+        }
+        if let Some(host) = &settings.host {
+            info.host = host.clone();
+        }
+        if let Some(names) = &settings.tasks {
+            info.tasks = declared
+                .iter()
+                .filter(|t| names.contains(&t.name))
+                .cloned()
+                .collect();
+        }
+        info
+    }
+}
+
 /// How tasks are selected at test start: `--tags`, `--exclude-tags`, `--equal-weights`.
 #[derive(Clone, Debug, Default)]
 pub struct TaskFilter {
@@ -52,6 +89,9 @@ pub trait AnyUserClass: Send + Sync {
 
     /// A copy with the filter applied (tags, equal weights).
     fn filtered(&self, filter: &TaskFilter) -> DynUserClass;
+
+    /// A copy with the web UI's class editor's settings applied.
+    fn with_settings(&self, settings: &UserClassSettings) -> DynUserClass;
 
     /// Builds one user and runs it until it stops; runs on an engine thread.
     #[doc(hidden)]
@@ -86,6 +126,8 @@ pub struct UserClass<U> {
     pub(crate) fixed_count: u32,
     pub(crate) host: Option<String>,
     pub(crate) is_abstract: bool,
+    /// The tasks as declared, once settings chose some of them.
+    pub(crate) declared: Option<Arc<TaskSet<U>>>,
 }
 
 impl<U> Clone for UserClass<U> {
@@ -101,6 +143,7 @@ impl<U> Clone for UserClass<U> {
             fixed_count: self.fixed_count,
             host: self.host.clone(),
             is_abstract: self.is_abstract,
+            declared: self.declared.clone(),
         }
     }
 }
@@ -123,6 +166,7 @@ impl<U: 'static> UserClass<U> {
             fixed_count: 0,
             host: None,
             is_abstract: false,
+            declared: None,
         }
     }
 
@@ -233,6 +277,32 @@ impl<U: 'static> AnyUserClass for UserClass<U> {
             let mut flat: Vec<Task<U>> = Vec::new();
             class.tasks.flatten_equal_weights(&mut flat);
             class.tasks.tasks = flat;
+        }
+        Arc::new(class)
+    }
+
+    fn with_settings(&self, settings: &UserClassSettings) -> DynUserClass {
+        let mut class = self.clone();
+        if let Some(weight) = settings.weight {
+            class.weight = weight;
+        }
+        if let Some(fixed) = settings.fixed_count {
+            class.fixed_count = fixed;
+        }
+        if let Some(host) = &settings.host {
+            class.host = host.clone();
+        }
+        if let Some(names) = &settings.tasks {
+            let declared = class
+                .declared
+                .get_or_insert_with(|| Arc::new(self.tasks.clone()))
+                .clone();
+            class.tasks.tasks = declared
+                .tasks
+                .iter()
+                .filter(|t| names.iter().any(|n| n == t.get_name()))
+                .cloned()
+                .collect();
         }
         Arc::new(class)
     }

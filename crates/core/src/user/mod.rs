@@ -6,7 +6,9 @@ pub mod ratio;
 mod run;
 mod task;
 
-pub use class::{AnyUserClass, DynUserClass, TaskFilter, TaskInfo, UserClass, UserClassInfo};
+pub use class::{
+    AnyUserClass, DynUserClass, TaskFilter, TaskInfo, UserClass, UserClassInfo, UserClassSettings,
+};
 pub use context::{RequestRecord, UserContext};
 pub use run::{UserControl, UserState};
 pub use task::{task, IntoTask, Task, TaskError, TaskOrder, TaskResult, TaskSet};

@@ -130,6 +130,14 @@ class Command:
     class WebTemplateArgs(Command):
         token: int
 
+    class WebAuthCheck(Command):
+        token: int
+        headers: List[Tuple[str, str]]
+
+    class WebAuthArgs(Command):
+        token: int
+        headers: List[Tuple[str, str]]
+
     class UpdateUserClass(Command):
         token: int
         settings: str
@@ -159,6 +167,7 @@ class Engine:
     def web_reply(self, token: int, status: int, headers: List[Tuple[str, str]], body: bytes) -> None: ...
     def text_reply(self, token: int, text: str) -> None: ...
     def web_extended(self) -> None: ...
+    def web_own_login(self) -> None: ...
     def web_template_args(self) -> Optional[str]: ...
     def web_stop(self) -> None: ...
     @staticmethod

@@ -119,6 +119,15 @@ class RunnerCommands:
             gevent.spawn(self._web_request, command)
         elif isinstance(command, Command.WebAfterRequest):
             gevent.spawn(self._web_after_request, command.token, command.path, command.body)
+        elif isinstance(command, Command.WebAuthCheck):
+            web_ui = self.environment.web_ui
+            if web_ui is not None and web_ui._is_logged_in(list(command.headers)):
+                self.engine.done(command.token)
+            else:
+                self.engine.failed(command.token, "not logged in")
+        elif isinstance(command, Command.WebAuthArgs):
+            web_ui = self.environment.web_ui
+            self.engine.text_reply(command.token, web_ui._auth_args(list(command.headers)) if web_ui is not None else "{}")
         elif isinstance(command, Command.UpdateUserClass):
             self._now(command.token, self.environment.update_user_class, json.loads(command.settings))
         elif isinstance(command, Command.WebTemplateArgs):

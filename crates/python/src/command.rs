@@ -94,6 +94,18 @@ pub enum Command {
     /// The keys the locustfile put in `web_ui.template_args`, as JSON;
     /// answered with `Engine.text_reply`.
     WebTemplateArgs { token: u64 },
+    /// With the locustfile's own login: is this request (its headers)
+    /// logged in? `done` when it is, `failed` when not.
+    WebAuthCheck {
+        token: u64,
+        headers: Vec<(String, String)>,
+    },
+    /// With the locustfile's own login: `web_ui.auth_args` with the
+    /// session's error and info, as JSON (`Engine.text_reply`).
+    WebAuthArgs {
+        token: u64,
+        headers: Vec<(String, String)>,
+    },
     /// The run is over: the process exits with this code. Not answered.
     Exit { code: i32 },
 }

@@ -356,6 +356,11 @@ impl Engine {
         self.shared.web.set_extended();
     }
 
+    /// The locustfile set up its own login (`web_ui.login_manager`).
+    fn web_own_login(&self) {
+        self.shared.web.set_own_login();
+    }
+
     /// The page's `templateArgs` as JSON, once the web UI serves.
     fn web_template_args(&self) -> Option<String> {
         let handle = self.shared.web.handle()?;

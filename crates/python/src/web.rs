@@ -19,6 +19,8 @@ pub struct PythonWeb {
     bridge: Arc<Bridge>,
     /// Whether the locustfile built `web_ui.app` (routes, hooks).
     extended: AtomicBool,
+    /// Whether it set up its own login (`web_ui.login_manager`).
+    own_login: AtomicBool,
     handle: OnceLock<WebUiHandle>,
 }
 
@@ -27,12 +29,17 @@ impl PythonWeb {
         Self {
             bridge,
             extended: AtomicBool::new(false),
+            own_login: AtomicBool::new(false),
             handle: OnceLock::new(),
         }
     }
 
     pub fn set_extended(&self) {
         self.extended.store(true, Ordering::Relaxed);
+    }
+
+    pub fn set_own_login(&self) {
+        self.own_login.store(true, Ordering::Relaxed);
     }
 
     /// The running web UI, once it serves.
@@ -96,6 +103,32 @@ impl WebExtension for PythonWeb {
             match answer.await {
                 Ok(Reply::Http { body, .. }) => body,
                 _ => body,
+            }
+        })
+    }
+
+    fn has_own_login(&self) -> bool {
+        self.own_login.load(Ordering::Relaxed)
+    }
+
+    fn is_logged_in(&self, headers: Vec<(String, String)>) -> BoxFuture<'static, bool> {
+        let answer = self
+            .bridge
+            .call_async(|token| Command::WebAuthCheck { token, headers });
+        Box::pin(async move { matches!(answer.await, Ok(Reply::Done)) })
+    }
+
+    fn auth_args(&self, headers: Vec<(String, String)>) -> BoxFuture<'static, Map<String, Value>> {
+        let answer = self
+            .bridge
+            .call_async(|token| Command::WebAuthArgs { token, headers });
+        Box::pin(async move {
+            match answer.await {
+                Ok(Reply::Text(json)) => match serde_json::from_str(&json) {
+                    Ok(Value::Object(map)) => map,
+                    _ => Map::new(),
+                },
+                _ => Map::new(),
             }
         })
     }

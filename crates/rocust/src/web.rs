@@ -80,15 +80,38 @@ impl WebHost for AppHost {
             None => Box::pin(std::future::ready(serde_json::Map::new())),
         }
     }
+
+    fn is_logged_in(&self, headers: Vec<(String, String)>) -> BoxFuture<'static, bool> {
+        match &self.extension {
+            Some(extension) => extension.is_logged_in(headers),
+            None => Box::pin(std::future::ready(false)),
+        }
+    }
+
+    fn auth_args(
+        &self,
+        headers: Vec<(String, String)>,
+    ) -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>> {
+        match &self.extension {
+            Some(extension) => extension.auth_args(headers),
+            None => Box::pin(std::future::ready(serde_json::Map::new())),
+        }
+    }
 }
 
 impl WebStart {
     /// `Err` when `--web-login` has no credentials to check.
     pub fn new(options: &Options, mut info: RunInfo, hooks: WebUiHooks) -> Result<Self, String> {
-        let login = if options.web_login {
-            Some(Credentials::from_env(|name| std::env::var(name).ok())?)
-        } else {
-            None
+        // --web-login: credentials from the environment; else the locustfile's
+        // own login (Locust's way), if it set one up; else an error that says how.
+        let own_login = hooks.extension.as_ref().is_some_and(|e| e.has_own_login());
+        let (login, locustfile_login) = match options.web_login {
+            false => (None, false),
+            true => match Credentials::from_env(|name| std::env::var(name).ok()) {
+                Ok(credentials) => (Some(credentials), false),
+                Err(_) if own_login => (None, true),
+                Err(e) => return Err(e),
+            },
         };
         let tls = match (&options.tls_cert, &options.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
@@ -106,6 +129,7 @@ impl WebStart {
             tls,
             display_name: options.web_host_display_name.clone(),
             login,
+            locustfile_login,
         };
         info.extra_options = hooks.extra_options;
         Ok(WebStart {
@@ -125,7 +149,7 @@ impl WebStart {
     pub async fn start(self, runner: &Arc<LocalRunner>) -> Result<WebUi, String> {
         let display_name = self.config.display_name.clone();
         let open_to_all = self.config.web_host.is_some() && !is_loopback(&self.config);
-        let has_login = self.config.login.is_some();
+        let has_login = self.config.login.is_some() || self.config.locustfile_login;
         let web = WebUi::start(self.config, runner.clone(), self.info, self.host).await?;
         if let Some(extension) = &self.extension {
             extension.started(web.handle());

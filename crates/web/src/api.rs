@@ -194,7 +194,7 @@ pub(crate) fn router(shared: Arc<Shared>, config: &WebUiConfig) -> Router {
         .route("/stats/history", get(history))
         .route("/metrics", get(prometheus))
         .fallback(fallback)
-        .with_state(shared);
+        .with_state(shared.clone());
     let routes = match &config.login {
         Some(credentials) => {
             let login = Arc::new(Login::new(
@@ -210,6 +210,16 @@ pub(crate) fn router(shared: Arc<Shared>, config: &WebUiConfig) -> Router {
                 .merge(pages)
                 .layer(middleware::from_fn_with_state(login, auth::require_login))
         }
+        None if config.locustfile_login => routes
+            .merge(
+                Router::new()
+                    .route("/login", get(crate::locustfile_login::page))
+                    .with_state(shared.clone()),
+            )
+            .layer(middleware::from_fn_with_state(
+                shared,
+                crate::locustfile_login::require,
+            )),
         None => {
             // Locust sends browsers from its login page to the UI: 302 to the root.
             let root = format!("{}/", config.base_path.trim_end_matches('/'));

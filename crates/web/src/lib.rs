@@ -28,6 +28,7 @@ mod api;
 mod auth;
 mod guard;
 mod history;
+mod locustfile_login;
 mod metrics;
 mod page;
 mod run_timer;
@@ -64,6 +65,9 @@ pub struct WebUiConfig {
     pub display_name: Option<String>,
     /// `--web-login`: who may use the UI.
     pub login: Option<Credentials>,
+    /// `--web-login` with the locustfile's own login (Locust's Flask-Login
+    /// way): [`WebHost::is_logged_in`] decides.
+    pub locustfile_login: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +147,20 @@ pub trait WebHost: Send + Sync {
     ) -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>> {
         Box::pin(std::future::ready(serde_json::Map::new()))
     }
+
+    /// With the locustfile's own login: whether the request (its headers,
+    /// the session cookie) is logged in.
+    fn is_logged_in(&self, _headers: Vec<(String, String)>) -> BoxFuture<'static, bool> {
+        Box::pin(std::future::ready(false))
+    }
+
+    /// With the locustfile's own login: its `auth_args` for the login page.
+    fn auth_args(
+        &self,
+        _headers: Vec<(String, String)>,
+    ) -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>> {
+        Box::pin(std::future::ready(serde_json::Map::new()))
+    }
 }
 
 /// The locustfile's part of the web UI (Python's `environment.web_ui`):
@@ -154,6 +172,13 @@ pub trait WebExtension: Send + Sync {
     fn after_response(&self, path: &'static str, body: Vec<u8>) -> BoxFuture<'static, Vec<u8>>;
     fn extra_template_args(&self)
         -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>>;
+    /// Whether the locustfile set up its own login (`web_ui.login_manager`).
+    fn has_own_login(&self) -> bool;
+    fn is_logged_in(&self, headers: Vec<(String, String)>) -> BoxFuture<'static, bool>;
+    fn auth_args(
+        &self,
+        headers: Vec<(String, String)>,
+    ) -> BoxFuture<'static, serde_json::Map<String, serde_json::Value>>;
 }
 
 /// A request handed to the locustfile's web routes.

@@ -62,6 +62,7 @@ fn config() -> WebUiConfig {
         tls: None,
         display_name: None,
         login: None,
+        locustfile_login: false,
     }
 }
 

@@ -51,6 +51,7 @@ class WebUI:
             app = Flask("locust")
             page = DictLoader({"index.html": self._engine.web_page_template()})
             app.jinja_env.loader = ChoiceLoader([page, app.jinja_env.loader])  # type: ignore[list-item]
+            app.register_blueprint(_locust_endpoints(self.environment))
             self._app = app
             self._engine.web_extended()
         return self._app
@@ -68,12 +69,50 @@ class WebUI:
 
             manager = LoginManager()
             manager.init_app(self.app)
+            manager.login_view = "locust.login"
             self._login_manager = manager
+            self._engine.web_own_login()
         return manager
 
     def auth_required_if_enabled(self, view_func: F) -> F:
-        """Locust's decorator; the engine already requires a login for every route."""
-        return view_func
+        """Locust's decorator. With rocust's own login the engine has checked every
+        request already; with the locustfile's login (Flask-Login), the route needs it."""
+        if not self._own_login():
+            return view_func
+        from flask_login import login_required
+
+        return login_required(view_func)  # type: ignore[no-any-return]
+
+    def _own_login(self) -> bool:
+        """--web-login without rocust's credentials: the locustfile's login decides."""
+        import os
+
+        builtin = os.environ.get("ROCUST_WEB_LOGIN") or os.environ.get("ROCUST_WEB_LOGIN_FILE")
+        return self.web_login and not builtin and getattr(self, "_login_manager", None) is not None
+
+    def _is_logged_in(self, headers: List[Tuple[str, str]]) -> bool:
+        """Whether the session these headers carry is logged in (Flask-Login)."""
+        from flask_login import current_user
+
+        with self.app.test_request_context("/", headers=headers):
+            try:
+                return bool(current_user.is_authenticated)
+            except Exception as e:  # no secret key, a broken user loader...
+                logger.error("Locust auth exception: %s", e)
+                return False
+
+    def _auth_args(self, headers: List[Tuple[str, str]]) -> str:
+        """``auth_args`` for the login page, with the session's error and info."""
+        from flask import session
+
+        args = dict(self.auth_args)
+        with self.app.test_request_context("/login", headers=headers):
+            try:
+                args["error"] = session.get("auth_error")
+                args["info"] = session.get("auth_info")
+            except Exception as e:
+                logger.error("Locust auth exception: %s", e)
+        return json.dumps(args, default=str)
 
     def update_template_args(self) -> None:
         """Fills ``template_args`` with the page's current values (keys added by the
@@ -111,6 +150,26 @@ class WebUI:
 
     def _extra_template_args(self) -> str:
         return json.dumps(self.template_args, default=str)
+
+
+def _locust_endpoints(environment: Any) -> Any:
+    """Locust's endpoint names (``url_for("locust.index")``, ``"locust.login"``) for
+    locustfiles' redirects; the engine serves those paths, so these never answer."""
+    from flask import Blueprint
+
+    options = getattr(environment, "parsed_options", None)
+    base = str(getattr(options, "web_base_path", "") or "")
+    blueprint = Blueprint("locust", __name__, url_prefix=base or None)
+
+    def index() -> Tuple[str, int]:
+        return "", 404
+
+    def login() -> Tuple[str, int]:
+        return "", 404
+
+    blueprint.add_url_rule("/", "index", index)
+    blueprint.add_url_rule("/login", "login", login)
+    return blueprint
 
 
 def _call_wsgi(app: Any, environ: Dict[str, Any]) -> Tuple[int, List[Tuple[str, str]], bytes]:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Dict, Iterator, Optional, Tuple
@@ -54,13 +55,19 @@ def target() -> Iterator[LoopbackServer]:
 
 
 def start(tmp_path: Path, target: LoopbackServer, *args: str, env: Optional[Dict[str, str]] = None) -> Tuple[str, "subprocess.Popen[bytes]"]:
+    return start_with(tmp_path, target, LOCUSTFILE, *args, env=env)
+
+
+def start_with(
+    tmp_path: Path, target: LoopbackServer, locustfile: Path, *args: str, env: Optional[Dict[str, str]] = None
+) -> Tuple[str, "subprocess.Popen[bytes]"]:
     command, why = rocust_command()
     if command is None:
         testdeps.missing(why)
     port = free_port()
     stderr = open(tmp_path / "stderr.txt", "wb")
     proc = subprocess.Popen(
-        [*command, "-f", str(LOCUSTFILE), "-H", target.url, "--web-host", "127.0.0.1", "-P", str(port), *args],
+        [*command, "-f", str(locustfile), "-H", target.url, "--web-host", "127.0.0.1", "-P", str(port), *args],
         cwd=tmp_path,
         env={**os.environ, "HOME": str(tmp_path), **(env or {})},
         stdout=subprocess.DEVNULL,
@@ -115,5 +122,51 @@ def test_the_login_covers_the_locustfiles_routes(tmp_path: Path, target: Loopbac
     try:
         assert call(f"{base}/hello")[0] == 401
         assert call(f"{base}/hello", headers={"Authorization": "Basic YW5uOnMzY3JldA=="}) == (200, '{"hello":"world"}\n')
+    finally:
+        stop(proc)
+
+
+class Client:
+    """urllib with a cookie jar and no redirects followed."""
+
+    def __init__(self, base: str) -> None:
+        import http.cookiejar
+
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None
+
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+
+    def call(self, path: str, form: Optional[Dict[str, str]] = None) -> Tuple[int, Dict[str, str], str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        try:
+            with self.opener.open(f"{self.base}{path}", data=data, timeout=10) as reply:
+                return reply.status, {k.lower(): v for k, v in reply.headers.items()}, reply.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode("utf-8", "replace")
+
+
+def test_a_login_written_in_the_locustfile_as_locust_documents_it(tmp_path: Path, target: LoopbackServer) -> None:
+    base, proc = start_with(tmp_path, target, Path(__file__).resolve().parent / "locustfiles" / "own_login.py", "--web-login")
+    try:
+        browser = Client(base)
+        status, headers, _ = browser.call("/")
+        assert (status, headers.get("location")) == (302, "./login")
+        assert browser.call("/stats/requests")[0] == 401
+        assert browser.call("/whoami")[0] == 302  # Flask-Login sends it to the login page
+        status, _, page = browser.call("/login")
+        assert status == 200 and 'action="/check_login"' in page
+        status, headers, _ = browser.call("/check_login", {"username": "ann", "password": "nope"})
+        assert status == 302
+        assert "Wrong password" in browser.call("/login")[2]
+        status, headers, _ = browser.call("/check_login", {"username": "ann", "password": "open sesame"})
+        assert status == 302
+        assert browser.call("/stats/requests")[0] == 200
+        assert browser.call("/whoami")[:1] == (200,)
+        assert "window.templateArgs" in browser.call("/")[2]
     finally:
         stop(proc)

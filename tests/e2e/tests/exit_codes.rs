@@ -104,15 +104,80 @@ fn assert_not_available(args: &[&str], names: &str) {
 }
 
 #[test]
-fn web_ui_mode_is_not_available_yet() {
-    assert_not_available(&[], "web UI");
+fn master_and_worker_are_not_available_yet() {
+    assert_not_available(&["--headless", "--master"], "--master");
+    assert_not_available(&["--headless", "--worker"], "--worker");
 }
 
 #[test]
-fn master_worker_and_html_are_not_available_yet() {
-    assert_not_available(&["--headless", "--master"], "--master");
-    assert_not_available(&["--headless", "--worker"], "--worker");
-    assert_not_available(&["--headless", "--html", "report.html"], "--html");
+fn web_ui_autostart_autoquit_and_the_html_report() {
+    let target = DemoTarget::start();
+    let dir = TempDir::new("web-autostart");
+    let report = dir.path().join("out/report_{u}.html");
+    let report = report.to_string_lossy();
+    let run = run(users(
+        &[
+            "-H",
+            &target.url,
+            "--web-host",
+            "127.0.0.1",
+            "-P",
+            "0",
+            "--autostart",
+            "-u",
+            "2",
+            "-r",
+            "2",
+            "-t",
+            "2s",
+            "--autoquit",
+            "1",
+            "--html",
+            &report,
+        ],
+        dir.path(),
+    ));
+    run.assert_code(0);
+    for line in [
+        "Starting web interface at http://127.0.0.1:",
+        "--run-time limit reached, stopping test",
+        "--autoquit time reached, shutting down",
+    ] {
+        assert!(run.stderr.contains(line), "{line}\n{}", run.stderr);
+    }
+    let html = std::fs::read_to_string(dir.path().join("out/report_2.html")).unwrap();
+    assert!(html.contains("<h2>Request Statistics</h2>"), "{html}");
+}
+
+#[test]
+fn the_html_report_is_written_on_sigterm_with_the_web_ui() {
+    let dir = TempDir::new("web-sigterm");
+    let report = dir.path().join("report.html");
+    let running = common::spawn(users(
+        &[
+            "-H",
+            "http://127.0.0.1:1",
+            "--web-host",
+            "127.0.0.1",
+            "-P",
+            "0",
+            "--html",
+            &report.to_string_lossy(),
+        ],
+        dir.path(),
+    ));
+    assert!(
+        running.wait_for_stderr("Starting web interface", std::time::Duration::from_secs(20)),
+        "{}",
+        running.stderr_so_far()
+    );
+    running.signal(libc::SIGTERM);
+    let run = running.wait(std::time::Duration::from_secs(30));
+    run.assert_code(0);
+    assert!(run.stderr.contains("Got SIGTERM signal"), "{}", run.stderr);
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("Locust Test Report"));
 }
 
 #[test]

@@ -524,3 +524,89 @@ async fn the_class_editor_changes_a_class_for_the_next_test() {
     }
     ui.web.shutdown().await;
 }
+
+/// A self-signed certificate for 127.0.0.1 made with the openssl command
+/// (scripts/install-test-deps.sh installs it).
+fn self_signed(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the openssl command (scripts/install-test-deps.sh installs it)");
+    assert!(status.success());
+    (cert, key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_tls_cert_and_tls_key() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+
+    let dir = std::env::temp_dir().join(format!("rocust-web-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = self_signed(&dir);
+    let ui = start(WebUiConfig {
+        tls: Some(rocust_web::TlsFiles {
+            cert: cert.clone(),
+            key,
+        }),
+        ..config()
+    })
+    .await;
+    assert!(
+        ui.web.url().starts_with("https://127.0.0.1:"),
+        "{}",
+        ui.web.url()
+    );
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(&cert).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+    let tcp = tokio::net::TcpStream::connect(ui.addr).await.unwrap();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    tls.write_all(b"GET /stats/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    let _ = tls.read_to_end(&mut raw).await;
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("\"state\":\"ready\""), "{text}");
+    // Plain HTTP to the HTTPS port gets no answer.
+    let mut plain = tokio::net::TcpStream::connect(ui.addr).await.unwrap();
+    plain
+        .write_all(b"GET /stats/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    let _ = plain.read_to_end(&mut raw).await;
+    assert!(!String::from_utf8_lossy(&raw).contains("\"state\""));
+    ui.web.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

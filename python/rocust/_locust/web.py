@@ -38,7 +38,10 @@ class WebUI:
         by ``update_template_args``."""
         self.auth_args: Dict[str, Any] = {}
         self.greenlet: Any = None
+        """None: the engine serves, not a greenlet of this process."""
+        self.server: Any = None
         self._app: Any = None
+        self._background: List[Any] = []
 
     @property
     def app(self) -> Any:
@@ -121,8 +124,24 @@ class WebUI:
         if current is not None:
             self.template_args = {**self.template_args, **json.loads(current)}
 
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Runs ``func`` in its own greenlet beside the users (until ``stop()``); an
+        exception in it is logged and counts as unhandled, as for Locust's greenlets."""
+        import gevent
+
+        from .log import greenlet_exception_logger
+
+        task = gevent.spawn(func, *args, **kwargs)
+        task.link_exception(greenlet_exception_logger(logger))
+        self._background.append(task)
+        return task
+
     def stop(self) -> None:
-        """Stops the web UI; the run then shuts down, writing its reports."""
+        """Stops the web UI and its background tasks; the run then shuts down,
+        writing its reports."""
+        for task in self._background:
+            task.kill(block=False)
+        self._background.clear()
         self._engine.web_stop()
 
     # -- the engine's requests ------------------------------------------------------

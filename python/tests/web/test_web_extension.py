@@ -107,6 +107,8 @@ def test_a_locustfile_extends_the_web_ui_as_in_locust(tmp_path: Path, target: Lo
         extended = template_args(page)
         assert status == 200 and extended["is_extended"] is True and extended["locustfile"] == "extend_web_ui.py"
         assert "./assets/app.js" in page
+        # A background task runs beside the users.
+        assert json.loads(call(f"{base}/ticks")[1])["ticks"] > 0
         # A route the locustfile does not have: Flask's 404.
         assert call(f"{base}/nothing")[0] == 404
         # A POST from another site reaches no route, the locustfile's included.

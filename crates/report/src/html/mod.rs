@@ -131,9 +131,8 @@ impl<'a> HtmlReport<'a> {
     }
 }
 
-/// One section of the page, in Locust's order. The status-code breakdown,
-/// once the stats count status codes, is one more entry here (after
-/// Response Time Statistics).
+/// One section of the page, in Locust's order, with rocust's status code
+/// breakdown after Response Time Statistics.
 struct Section {
     id: &'static str,
     title: &'static str,
@@ -141,7 +140,7 @@ struct Section {
     body: fn(&mut Html, &HtmlReport<'_>),
 }
 
-const SECTIONS: [Section; 6] = [
+const SECTIONS: [Section; 7] = [
     Section {
         id: "requests",
         title: "Request Statistics",
@@ -155,6 +154,12 @@ const SECTIONS: [Section; 6] = [
         // every cell would be 0, so the section is left out.
         shown: |r| r.stats.num_requests() > 0 && !r.percentiles.is_empty(),
         body: tables::response_time_statistics,
+    },
+    Section {
+        id: "status-codes",
+        title: "Response Status Codes",
+        shown: |r| !r.stats.total.status_codes.is_empty(),
+        body: tables::status_codes,
     },
     Section {
         id: "failures",

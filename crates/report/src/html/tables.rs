@@ -129,6 +129,30 @@ pub(crate) fn response_time_statistics(h: &mut Html, r: &HtmlReport<'_>) {
     });
 }
 
+/// Response Status Codes (rocust's): responses per HTTP status code of every
+/// entry and of the Aggregated row; 0 counts requests that got no response.
+pub(crate) fn status_codes(h: &mut Html, r: &HtmlReport<'_>) {
+    let codes: std::collections::BTreeSet<u16> =
+        r.stats.total.status_codes.keys().copied().collect();
+    let titles: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+    let mut head = vec![("Method", Col::Text), ("Name", Col::Text)];
+    head.extend(titles.iter().map(|t| (t.as_str(), Col::Num)));
+    let rows = r.stats.entries().chain(std::iter::once(&r.stats.total));
+    let total_at = r.stats.num_entries();
+    table(h, "status-codes", &head, |h| {
+        for (i, e) in rows.enumerate() {
+            row(h, i == total_at, |h| {
+                cell(h, Col::Text, &e.method);
+                h.el_text("td", &[("class", "name")], &e.name);
+                for code in &codes {
+                    let n = e.status_codes.get(code).copied().unwrap_or(0);
+                    cell(h, Col::Num, &n.to_string());
+                }
+            });
+        }
+    });
+}
+
 const FAILURE_COLUMNS: [(&str, Col); 6] = [
     ("# Failures", Col::Num),
     ("Method", Col::Text),

@@ -415,3 +415,32 @@ fn a_day_of_history_stays_small() {
     // A day: labels carry the date.
     assert!(page.contains(">11-22 12:00</text>"));
 }
+
+#[test]
+fn status_codes_section_when_the_stats_count_them() {
+    let mut rs = run();
+    assert!(!render(&HtmlReport::new("locustfile.py", &rs)).contains("Response Status Codes"));
+    rs.entry_mut("/checkout", "GET", T0)
+        .status_codes
+        .insert(500, 20);
+    rs.entry_mut("/checkout", "GET", T0)
+        .status_codes
+        .insert(200, 40);
+    rs.total.status_codes.insert(500, 20);
+    rs.total.status_codes.insert(200, 580);
+    let page = render(&HtmlReport::new("locustfile.py", &rs));
+    let at = page
+        .find("<h2>Response Status Codes</h2>")
+        .expect("section");
+    assert!(page.find("<h2>Response Time Statistics</h2>").unwrap() < at);
+    assert!(at < page.find("<h2>Failures Statistics</h2>").unwrap());
+    let section = &page[at..page.find("<h2>Failures Statistics</h2>").unwrap()];
+    assert!(
+        section.contains(">200<") && section.contains(">500<"),
+        "{section}"
+    );
+    assert!(
+        section.contains(">580<") && section.contains(">40<"),
+        "{section}"
+    );
+}

@@ -48,6 +48,21 @@ def on_init(environment, **kwargs):
         environment.web_ui.update_template_args()
         return render_template("index.html", template_args={**environment.web_ui.template_args, "is_extended": True})
 
+    ticks = []
+
+    def ticker():
+        import gevent
+
+        while True:
+            ticks.append(1)
+            gevent.sleep(0.05)
+
+    web_ui.add_background_task(ticker)
+
+    @extend.route("/ticks")
+    def tick_count():
+        return jsonify({"ticks": len(ticks)})
+
     @extend.route("/quit", methods=["POST"])
     def quit():
         environment.web_ui.stop()

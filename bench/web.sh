@@ -6,7 +6,7 @@
 #   bash bench/web.sh
 #
 # Target: rocust-demo-target's GET /fast on one tokio thread, on 127.0.0.1, as bench/cpu.sh.
-# Environment: BENCH_DURATION (s per CPU phase, 10), BENCH_REPORT_TIME (s, 60), BENCH_SKIP_BUILD=1,
+# Environment: BENCH_DURATION (s per CPU run, 10), BENCH_ROUNDS (3), BENCH_REPORT_TIME (s, 60), BENCH_SKIP_BUILD=1,
 # BENCH_OUT (bench/out). Prints `ratio web-1s/headless cpu-per-request: X.XX` among others.
 set -euo pipefail
 
@@ -33,4 +33,4 @@ echo "==> target $DEMO_TARGET_URL (pid $DEMO_TARGET_PID, 1 thread)" >&2
 
 python3 bench/web.py --target "$DEMO_TARGET_URL" --out "$OUT" \
     --fast target/release/bench-fast --names target/release/bench-names --website target/release/website \
-    --duration "${BENCH_DURATION:-10}" --report-time "${BENCH_REPORT_TIME:-60}"
+    --duration "${BENCH_DURATION:-10}" --report-time "${BENCH_REPORT_TIME:-60}" --rounds "${BENCH_ROUNDS:-3}"

@@ -57,7 +57,6 @@ impl Shared {
         runner: Arc<LocalRunner>,
         info: RunInfo,
         host: Arc<dyn WebHost>,
-        _config: &WebUiConfig,
     ) -> Arc<Self> {
         let classes = info.user_classes.clone();
         let shared = Arc::new(Self {

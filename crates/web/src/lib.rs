@@ -22,6 +22,7 @@
 //! - `run_timer`: the run-time limit of a started test and `--autoquit`;
 //! - `guard`: cross-site protection;
 //! - `auth`: `--web-login` (a page and a cookie for browsers, Basic for scripts);
+//! - `locustfile_login`: `--web-login` by the locustfile's own login (Locust's way);
 //! - `metrics`: Prometheus text.
 
 mod api;
@@ -261,7 +262,7 @@ impl WebUi {
         info: RunInfo,
         host: Arc<dyn WebHost>,
     ) -> Result<WebUi, String> {
-        let shared = api::Shared::new(runner, info, host, &config);
+        let shared = api::Shared::new(runner, info, host);
         let router = api::router(shared.clone(), &config);
         let server = server::Server::start(&config, router).await?;
         shared.history.start(&shared);

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use rocust_core::runner::{LocalRunner, RunnerState};
 use rocust_core::user::ratio::{ratio_json, task_ratio_of_spawned};
-use rocust_core::user::{UserClassInfo, UserClassSettings};
+use rocust_core::user::UserClassInfo;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -22,7 +22,10 @@ use crate::history::History;
 use crate::run_timer::{RunTimeEnd, RunTimer};
 use crate::stats_json::{request_stats, RunnerView};
 use crate::swarm::{self, Known, Swarm, OWN_KEYS};
-use crate::{guard, metrics, page, CustomOptions, Forwarded, RunInfo, WebHost, WebUiConfig};
+use crate::{
+    class_editor, downloads, guard, metrics, page, CustomOptions, Forwarded, RunInfo, WebHost,
+    WebUiConfig,
+};
 
 /// Bodies larger than this are refused (413): a `/swarm` form is a few
 /// hundred bytes.
@@ -129,6 +132,19 @@ impl Shared {
         }
     }
 
+    /// Applies the class editor's settings to the class `name` as shown.
+    pub(crate) fn update_class(
+        &self,
+        name: &str,
+        settings: &rocust_core::user::UserClassSettings,
+        declared: &[rocust_core::user::TaskInfo],
+    ) {
+        let mut classes = self.classes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(info) = classes.iter_mut().find(|c| c.name == name) {
+            *info = info.with_settings(settings, declared);
+        }
+    }
+
     /// Every class of the run, as the class editor (`POST /user`) left them.
     pub(crate) fn classes(&self) -> Vec<UserClassInfo> {
         self.classes
@@ -170,7 +186,7 @@ pub(crate) struct FormDefaults {
     pub run_time: Option<u64>,
 }
 
-type AppState = State<Arc<Shared>>;
+pub(crate) type AppState = State<Arc<Shared>>;
 
 pub(crate) fn router(shared: Arc<Shared>, config: &WebUiConfig) -> Router {
     let routes = Router::new()
@@ -180,16 +196,19 @@ pub(crate) fn router(shared: Arc<Shared>, config: &WebUiConfig) -> Router {
         .route("/stop", post(stop))
         .route("/stats/reset", post(reset_stats))
         .route("/stats/requests", get(stats_requests))
-        .route("/stats/requests/csv", get(requests_csv))
-        .route("/stats/failures/csv", get(failures_csv))
-        .route("/exceptions/csv", get(exceptions_csv))
-        .route("/stats/requests_full_history/csv", get(full_history_csv))
-        .route("/stats/report", get(report))
+        .route("/stats/requests/csv", get(downloads::requests_csv))
+        .route("/stats/failures/csv", get(downloads::failures_csv))
+        .route("/exceptions/csv", get(downloads::exceptions_csv))
+        .route(
+            "/stats/requests_full_history/csv",
+            get(downloads::full_history_csv),
+        )
+        .route("/stats/report", get(downloads::report))
         .route("/exceptions", get(exceptions))
         .route("/tasks", get(tasks))
         .route("/logs", get(logs))
         .route("/worker-count", get(worker_count))
-        .route("/user", post(update_user))
+        .route("/user", post(class_editor::update_user))
         .route("/stats/history", get(history))
         .route("/metrics", get(prometheus))
         .fallback(fallback)
@@ -239,7 +258,7 @@ fn failure(message: impl Into<String>, host: Option<String>) -> Json<Value> {
 }
 
 /// A request refused before any handler logic (403, 400, 404...), as JSON.
-fn refuse(status: StatusCode, message: &str) -> Response {
+pub(crate) fn refuse(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"success": false, "message": message}))).into_response()
 }
 
@@ -455,153 +474,6 @@ async fn stats_requests(State(shared): AppState) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], report).into_response()
 }
 
-/// A file name part with anything but letters, digits, `.`, `-` and `_`
-/// replaced (Locust puts the host's `://` in the name as it is).
-fn file_name_part(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// Locust's download name: `Locust_{start}_{locustfile}[_{host}]{suffix}`.
-fn download_name(shared: &Shared, suffix: &str) -> String {
-    let env = shared.runner.environment();
-    let start = env.stats.with_request_stats(|rs| rs.start_time());
-    let start = chrono::DateTime::from_timestamp(start.trunc() as i64, 0)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d-%Hh%M")
-                .to_string()
-        })
-        .unwrap_or_default();
-    let host = env
-        .host()
-        .map_or(String::new(), |h| format!("_{}", file_name_part(&h)));
-    format!(
-        "Locust_{start}_{}{host}{suffix}",
-        file_name_part(&shared.info.locustfile)
-    )
-}
-
-fn csv_download(shared: &Shared, kind: &str, body: String) -> Response {
-    let name = download_name(shared, &format!("_{kind}.csv"));
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment;filename={name}"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-async fn requests_csv(State(shared): AppState) -> Response {
-    let percentiles = &shared.info.report_settings.percentiles;
-    let body = shared
-        .runner
-        .environment()
-        .stats
-        .with_request_stats(|rs| rocust_report::csv::requests_csv(rs, percentiles));
-    csv_download(&shared, "requests", body)
-}
-
-async fn failures_csv(State(shared): AppState) -> Response {
-    let body = shared
-        .runner
-        .environment()
-        .stats
-        .with_request_stats(rocust_report::csv::failures_csv);
-    csv_download(&shared, "failures", body)
-}
-
-async fn exceptions_csv(State(shared): AppState) -> Response {
-    let exceptions = shared.runner.environment().stats.exceptions();
-    let body = rocust_report::csv::exceptions_csv(&exceptions);
-    csv_download(&shared, "exceptions", body)
-}
-
-async fn full_history_csv(State(shared): AppState) -> Response {
-    let Some(path) = &shared.info.stats_history_csv else {
-        return (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            "Error: Server was not started with option to generate full history.",
-        )
-            .into_response();
-    };
-    match tokio::fs::read(path).await {
-        Ok(body) => {
-            let name = download_name(&shared, "_requests_full_history.csv");
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv".to_owned()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename={name}"),
-                    ),
-                    (header::CACHE_CONTROL, "no-cache".to_owned()),
-                ],
-                body,
-            )
-                .into_response()
-        }
-        Err(e) => refuse(
-            StatusCode::NOT_FOUND,
-            &format!("Could not read {}: {e}", path.display()),
-        ),
-    }
-}
-
-#[derive(Deserialize)]
-struct ReportQuery {
-    #[serde(default)]
-    theme: String,
-    #[serde(default)]
-    download: String,
-}
-
-/// The HTML report as of now; `download` (any value) makes it an attachment.
-async fn report(State(shared): AppState, Query(q): Query<ReportQuery>) -> Response {
-    let download = !q.download.is_empty();
-    let classes = shared.classes_in_use();
-    let run = rocust_report::RunDescription {
-        locustfile: &shared.info.locustfile,
-        host: shared.runner.environment().host(),
-        profile: shared.profile(),
-        user_classes: &classes,
-    };
-    let html = rocust_report::run_report(
-        &shared.runner,
-        &run,
-        rocust_report::Theme::from_name(&q.theme),
-        !download,
-    );
-    if download {
-        let name = download_name(&shared, ".html");
-        return (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment;filename={name}"),
-                ),
-            ],
-            html,
-        )
-            .into_response();
-    }
-    axum::response::Html(html).into_response()
-}
-
 async fn exceptions(State(shared): AppState) -> Response {
     let rows: Vec<Value> = shared
         .runner
@@ -634,92 +506,6 @@ async fn tasks(State(shared): AppState) -> Response {
 
 async fn logs(State(shared): AppState) -> Response {
     Json(json!({"master": shared.host.log_lines(), "workers": {}})).into_response()
-}
-
-/// Locust's `POST /user` (the class picker's editor): a JSON object with
-/// `user_class_name` and the settings to change (`weight`, `fixed_count`,
-/// `host`, `tasks`: the names of the class's tasks to keep); 201 `{}`.
-async fn update_user(State(shared): AppState, headers: HeaderMap, body: Bytes) -> Response {
-    if !guard::same_origin(&headers) {
-        return cross_site();
-    }
-    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(&body) else {
-        return refuse(StatusCode::BAD_REQUEST, "POST /user takes a JSON object");
-    };
-    let Some(Value::String(name)) = fields.remove("user_class_name") else {
-        return refuse(StatusCode::BAD_REQUEST, "user_class_name is missing");
-    };
-    let declared = shared
-        .info
-        .user_classes
-        .iter()
-        .find(|c| c.name == name)
-        .cloned();
-    let Some(declared) = declared else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            &format!("Unknown user class: {name}"),
-        );
-    };
-    let settings = match class_settings(&mut fields) {
-        Ok(settings) => settings,
-        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
-    };
-    if let Err(message) = shared
-        .runner
-        .update_user_class(&name, &settings, &fields)
-        .await
-    {
-        return refuse(StatusCode::BAD_REQUEST, &message);
-    }
-    let mut classes = shared.classes.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(info) = classes.iter_mut().find(|c| c.name == name) {
-        *info = info.with_settings(&settings, &declared.tasks);
-    }
-    (StatusCode::CREATED, Json(json!({}))).into_response()
-}
-
-/// The settings rocust itself reads, taken out of `fields` (the rest are
-/// other attributes, which Python classes get as they are).
-fn class_settings(
-    fields: &mut serde_json::Map<String, Value>,
-) -> Result<UserClassSettings, String> {
-    let count = |key: &str, value: Option<Value>| -> Result<Option<u32>, String> {
-        match value {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| format!("{key} must be a whole number of 0 or more, not {v}")),
-        }
-    };
-    let host = match fields.remove("host") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(h)) if h.is_empty() => Some(None),
-        Some(Value::String(h)) => Some(Some(h)),
-        Some(other) => return Err(format!("host must be text, not {other}")),
-    };
-    let tasks = match fields.remove("tasks") {
-        None => None,
-        Some(Value::Array(items)) => Some(
-            items
-                .into_iter()
-                .map(|t| match t {
-                    Value::String(s) => Ok(s),
-                    other => Err(format!("tasks must be task names, not {other}")),
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        Some(other) => return Err(format!("tasks must be a list of task names, not {other}")),
-    };
-    Ok(UserClassSettings {
-        weight: count("weight", fields.remove("weight"))?,
-        fixed_count: count("fixed_count", fields.remove("fixed_count"))?,
-        host,
-        tasks,
-    })
 }
 
 async fn worker_count() -> Response {
@@ -762,19 +548,4 @@ async fn prometheus(State(shared): AppState) -> Response {
         .stats
         .with_request_stats(|rs| metrics::render(rs, &run));
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], body).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn download_names_keep_only_safe_characters() {
-        assert_eq!(
-            file_name_part("http://127.0.0.1:8080/x?a=b"),
-            "http___127.0.0.1_8080_x_a_b"
-        );
-        assert_eq!(file_name_part("locustfile.py"), "locustfile.py");
-        assert_eq!(file_name_part("../../etc/passwd"), ".._.._etc_passwd");
-    }
 }

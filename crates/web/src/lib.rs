@@ -15,6 +15,8 @@
 //! Modules:
 //! - `server`: the listener (plain or TLS), the base path, shutdown;
 //! - `api`: the routes and their handlers;
+//! - `downloads`: the CSV files and the HTML report;
+//! - `class_editor`: `POST /user`;
 //! - `swarm`: `/swarm`'s form, checked as a whole before it is applied;
 //! - `stats_json`: `/stats/requests`, Locust's `to_dict` per entry;
 //! - `history`: the charts' history at one-second resolution;
@@ -27,6 +29,8 @@
 
 mod api;
 mod auth;
+mod class_editor;
+mod downloads;
 mod guard;
 mod history;
 mod locustfile_login;

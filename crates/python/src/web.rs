@@ -122,29 +122,25 @@ impl WebExtension for PythonWeb {
         let answer = self
             .bridge
             .call_async(|token| Command::WebAuthArgs { token, headers });
-        Box::pin(async move {
-            match answer.await {
-                Ok(Reply::Text(json)) => match serde_json::from_str(&json) {
-                    Ok(Value::Object(map)) => map,
-                    _ => Map::new(),
-                },
-                _ => Map::new(),
-            }
-        })
+        Box::pin(json_object(answer))
     }
 
     fn extra_template_args(&self) -> BoxFuture<'static, Map<String, Value>> {
         let answer = self
             .bridge
             .call_async(|token| Command::WebTemplateArgs { token });
-        Box::pin(async move {
-            match answer.await {
-                Ok(Reply::Text(json)) => match serde_json::from_str(&json) {
-                    Ok(Value::Object(map)) => map,
-                    _ => Map::new(),
-                },
-                _ => Map::new(),
-            }
-        })
+        Box::pin(json_object(answer))
+    }
+}
+
+/// Python's text answer as a JSON object; empty when it is not one (or
+/// Python did not answer).
+async fn json_object(answer: tokio::sync::oneshot::Receiver<Reply>) -> Map<String, Value> {
+    match answer.await {
+        Ok(Reply::Text(json)) => match serde_json::from_str(&json) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
     }
 }

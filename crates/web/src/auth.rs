@@ -331,7 +331,7 @@ fn page(error: Option<&str>, next: &str, user: &str) -> Response {
 
 /// Text for the login page, escaped for HTML; braces too, so a value can
 /// never look like one of the page's `{{SLOTS}}`.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -18,6 +18,7 @@ use axum::Json;
 use serde_json::{json, Map, Value};
 
 use crate::api::Shared;
+use crate::auth::escape;
 
 const PAGE: &str = include_str!("../assets/login.html");
 
@@ -62,15 +63,6 @@ pub(crate) async fn require(
 
 fn text(args: &Map<String, Value>, key: &str) -> Option<String> {
     args.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-        .replace('{', "&#123;")
 }
 
 /// `GET /login`: the locustfile's `auth_args` as a form, no script needed.

@@ -250,13 +250,12 @@ RUNS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
         ("-f", "web.py", "--headless", "-u", "2", "-r", "100", "-n", "40", "-H", "{host}", "--csv", "out"),
         {"files": files(**{"web.py": HTTP_USER}), "timeout": 30.0},
     ),
-    "slave": (("-f", "idle.py", "--slave"), {"files": files(**{"idle.py": IDLE_USER})}),
     "logfile_in_new_directory": (
         ("-f", "idle.py", "--logfile", "logs/run.log") + HEADLESS_1S,
         {"files": files(**{"idle.py": IDLE_USER})},
     ),
 }
-ROCUST_ONLY = {"num_request", "slave"}
+ROCUST_ONLY = {"num_request"}
 
 
 def uses(*names: str) -> Callable[[F], F]:
@@ -520,14 +519,6 @@ def test_num_request_stops_the_test_after_that_many_requests(runs: RunPool) -> N
     total = _aggregated_requests(rocust)
     # checked every 100 ms: two users at 50 requests/s overshoot by a few requests at most
     assert 40 <= total <= 60, f"{total} requests\n" + ctx(rocust)
-
-
-@uses("slave")
-def test_slave_is_the_worker_which_is_not_available_yet(runs: RunPool) -> None:
-    rocust, _ = pair(runs, "slave")
-    assert rocust.exit_code == 2, ctx(rocust)
-    assert "--slave is deprecated: use --worker" in rocust.stderr, ctx(rocust)
-    assert "--worker is not available yet" in rocust.stderr, ctx(rocust)
 
 
 # -- keyboard control in a terminal -----------------------------------------------------------

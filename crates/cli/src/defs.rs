@@ -464,7 +464,7 @@ pub(crate) static OPTIONS: &[OptSpec] = &[
     OptSpec::flag("otel", |o, v| o.otel = v)
         .env("LOCUST_ENABLE_OPENTELEMETRY")
         .group(Other)
-        .help("Instrument the test run with OpenTelemetry.")
+        .help("Instrument the test run with OpenTelemetry (accepted and ignored: rocust exports no OpenTelemetry data).")
         .dest("otel", |o, _| json!(o.otel)),
     // Spellings of older Locust versions that tutorials still show. Locust
     // 2.47 refuses them; rocust accepts them with a warning. Not in

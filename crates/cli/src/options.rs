@@ -303,20 +303,11 @@ impl Options {
                 }
             }
         }
-        if self.master {
-            out.push("--master");
-        }
-        if self.worker {
-            out.push("--worker");
-        }
         if self.processes.is_some() {
             out.push("--processes");
         }
         if !self.config_users.is_empty() {
             out.push("--config-users");
-        }
-        if self.otel {
-            out.push("--otel");
         }
         out
     }

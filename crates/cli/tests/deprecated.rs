@@ -31,7 +31,7 @@ fn old_spellings_set_todays_options_with_a_warning() {
     let o = ok(&["--slave"]);
     assert!(o.worker);
     assert_eq!(o.warnings, ["--slave is deprecated: use --worker"]);
-    assert_eq!(o.unavailable_options(), ["--worker"]);
+    assert!(o.unavailable_options().is_empty());
 }
 
 #[test]

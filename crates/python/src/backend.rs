@@ -9,7 +9,7 @@ use rocust::report::ReportSettings;
 use rocust::{CustomOptionsHook, UserSource, WebUiHooks};
 use rocust_core::env::Environment;
 use rocust_core::exec::{BoxFuture, SpawnError, UserBackend};
-use rocust_core::runner::LocalRunner;
+use rocust_core::runner::Runner;
 use rocust_core::shape::{LoadTestShape, ShapeContext, ShapeTick};
 use rocust_core::user::{TaskFilter, UserClassInfo};
 
@@ -23,7 +23,7 @@ pub struct Shared {
     /// Live users per class, as the Python controller last reported them.
     pub counts: Mutex<BTreeMap<String, usize>>,
     pub env: OnceLock<Arc<Environment>>,
-    pub runner: OnceLock<Arc<LocalRunner>>,
+    pub runner: OnceLock<Arc<dyn Runner>>,
     pub control: OnceLock<tokio::runtime::Handle>,
     pub http: OnceLock<HttpThreads>,
     /// The locustfile's part of the web UI.
@@ -329,7 +329,7 @@ impl UserSource for PythonSource {
         }))
     }
 
-    fn init(&mut self, env: &Arc<Environment>, runner: &Arc<LocalRunner>) {
+    fn init(&mut self, env: &Arc<Environment>, runner: &Arc<dyn Runner>) {
         let _ = self.shared.runner.set(runner.clone());
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             let _ = self.shared.control.set(handle);

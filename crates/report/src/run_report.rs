@@ -4,7 +4,7 @@
 //! ratio of the users running (or of the last spawn, once stopped). Used by
 //! `--html` at shutdown and by the web UI's `/stats/report`.
 
-use rocust_core::runner::LocalRunner;
+use rocust_core::runner::Runner;
 use rocust_core::stats::{ExceptionEntry, RequestStats};
 use rocust_core::user::ratio::{ratio_json, task_ratio_of_spawned, RatioNode};
 use rocust_core::user::UserClassInfo;
@@ -25,7 +25,7 @@ pub struct RunDescription<'a> {
 
 /// The whole report page of `runner`'s run.
 pub fn run_report(
-    runner: &LocalRunner,
+    runner: &dyn Runner,
     run: &RunDescription<'_>,
     theme: Theme,
     show_download_link: bool,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rocust_cli::Options;
 use rocust_core::env::Environment;
 use rocust_core::exec::{NativeBackend, UserBackend};
-use rocust_core::runner::{LocalRunner, RunnerConfig};
+use rocust_core::runner::{LocalRunner, Runner, RunnerConfig};
 use rocust_core::shape::LoadTestShape;
 use rocust_core::user::ratio::{ratio_json, task_ratio, RatioNode};
 use rocust_core::user::{DynUserClass, TaskFilter, UserClassInfo};
@@ -17,7 +17,7 @@ use rocust_web::RunInfo;
 
 use crate::reports::Reports;
 use crate::web::WebStart;
-use crate::{logging, run, InitHook};
+use crate::{distributed, logging, run, InitHook};
 
 /// The Locust version whose behaviour rocust reproduces.
 pub const LOCUST_VERSION: &str = "2.47.0";
@@ -47,7 +47,7 @@ pub trait UserSource {
     ) -> Result<Arc<dyn UserBackend>, String>;
 
     /// Called once the runner exists, just before the `init` event fires.
-    fn init(&mut self, env: &Arc<Environment>, runner: &Arc<LocalRunner>);
+    fn init(&mut self, env: &Arc<Environment>, runner: &Arc<dyn Runner>);
 
     /// Percentiles and intervals of the reports (a locustfile may change them).
     fn report_settings(&self) -> ReportSettings {
@@ -119,7 +119,7 @@ impl UserSource for NativeSource {
             .map_err(|e| format!("Could not start the engine threads: {e}"))
     }
 
-    fn init(&mut self, env: &Arc<Environment>, _runner: &Arc<LocalRunner>) {
+    fn init(&mut self, env: &Arc<Environment>, _runner: &Arc<dyn Runner>) {
         for hook in self.init.drain(..) {
             hook(env);
         }
@@ -166,6 +166,9 @@ fn prepare(options: &Options) -> Result<(), i32> {
     // Before the refusal below, which names today's spelling (`--slave` is --worker).
     for warning in &options.warnings {
         log::warn!("{warning}");
+    }
+    if options.otel {
+        log::warn!("--otel is ignored: rocust does not export OpenTelemetry data");
     }
     let unavailable = options.unavailable_options();
     if !unavailable.is_empty() {
@@ -288,7 +291,27 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
     let shape_info = shape
         .as_deref()
         .map(|s| (s.name().to_owned(), s.use_common_options()));
-    let runner = LocalRunner::new(env.clone(), backend.clone(), runner_config(options), shape);
+    let mut worker = None;
+    let runner: Arc<dyn Runner> = if options.master {
+        let bound = runtime.block_on(distributed::bind_master(options, &env, &infos, shape));
+        match bound {
+            Ok(master) => master,
+            Err(code) => {
+                backend.shutdown();
+                return code;
+            }
+        }
+    } else if options.worker {
+        let _context = runtime.enter();
+        let filter = runner_config(options).task_filter;
+        let set_host = source.web_ui_hooks().set_host;
+        let (runner, events) =
+            distributed::start_worker(options, &env, backend.clone(), filter, set_host);
+        worker = Some((runner.clone(), events));
+        runner
+    } else {
+        LocalRunner::new(env.clone(), backend.clone(), runner_config(options), shape)
+    };
     let reports = match Reports::new(
         options,
         source.report_settings(),
@@ -312,6 +335,13 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
         // listener's traceback is already logged.
         backend.shutdown();
         return 1;
+    }
+
+    if let Some((runner, events)) = worker {
+        let code = runtime.block_on(distributed::run_worker(options, env, runner, events));
+        backend.shutdown();
+        runtime.shutdown_background();
+        return code;
     }
 
     let starts_at_once = options.headless || options.autostart;

@@ -16,7 +16,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::{Arc, Mutex, Once};
 use std::thread::JoinHandle;
 
-use rocust_core::runner::{LocalRunner, RunnerState};
+use rocust_core::runner::{Runner, RunnerState};
 
 const STDIN: RawFd = libc::STDIN_FILENO;
 
@@ -87,7 +87,7 @@ impl KeyboardControl {
     /// Starts reading keys if stdin is a terminal (`None` otherwise, as
     /// Locust logs at debug level). Call inside the control runtime.
     /// With the web UI, Enter opens its `url` in a browser, as in Locust.
-    pub fn start(runner: &Arc<LocalRunner>, url: Option<String>) -> Option<Self> {
+    pub fn start(runner: &Arc<dyn Runner>, url: Option<String>) -> Option<Self> {
         if let Err(e) = enter_cbreak_mode() {
             log::debug!(target: "root", "{e}");
             return None;
@@ -177,7 +177,7 @@ fn open_browser(url: &str) {
 }
 
 /// What Locust's `main` maps the keys to.
-fn on_key(runner: &Arc<LocalRunner>, key: u8) {
+fn on_key(runner: &Arc<dyn Runner>, key: u8) {
     let (delta, adds): (usize, bool) = match key {
         b'w' => (1, true),
         b'W' => (10, true),

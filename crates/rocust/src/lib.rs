@@ -27,6 +27,7 @@
 //! ```
 
 pub mod app;
+mod distributed;
 mod keyboard;
 mod logging;
 mod reports;

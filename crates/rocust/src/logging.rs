@@ -55,6 +55,7 @@ fn locust_name(target: &str) -> &str {
         ("rocust_report", "locust.stats"),
         ("rocust_http", "locust.clients"),
         ("rocust_web", "locust.web"),
+        ("rocust_dist", "locust.runners"),
         ("rocust", "locust.main"),
     ];
     NAMES

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use rocust_cli::Options;
 use rocust_core::env::Environment;
-use rocust_core::runner::LocalRunner;
+use rocust_core::runner::Runner;
 use rocust_core::user::UserClassInfo;
 use rocust_report::console;
 use rocust_report::{CsvWriter, ReportSettings};
@@ -100,7 +100,7 @@ impl Reports {
 
     /// At shutdown: `--json`, `--json-file`, the final tables, the last CSV
     /// write and `--html`.
-    pub fn write_final(&self, options: &Options, runner: &LocalRunner) {
+    pub fn write_final(&self, options: &Options, runner: &dyn Runner) {
         let env = runner.environment();
         let user_count = runner.user_count();
         if options.json {
@@ -132,7 +132,7 @@ impl Reports {
     }
 
     /// `--html FILE`: `{u}`, `{r}`, `{t}` substituted, its directory made.
-    fn write_html(&self, options: &Options, runner: &LocalRunner, template: &str) {
+    fn write_html(&self, options: &Options, runner: &dyn Runner, template: &str) {
         let name = rocust_report::html_file_name(
             template,
             options.users,

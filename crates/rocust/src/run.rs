@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use rocust_cli::Options;
 use rocust_core::env::Environment;
-use rocust_core::runner::LocalRunner;
+use rocust_core::runner::Runner;
 
 use rocust_web::{RunTimeEnd, WebUi};
 
+use crate::distributed;
 use crate::keyboard::KeyboardControl;
 use crate::reports::Reports;
 use crate::web::WebStart;
@@ -35,7 +36,7 @@ enum End {
 pub async fn run(
     options: &Options,
     env: Arc<Environment>,
-    runner: Arc<LocalRunner>,
+    runner: Arc<dyn Runner>,
     reports: Reports,
     web: Option<WebStart>,
 ) -> i32 {
@@ -53,6 +54,22 @@ pub async fn run(
     let mut background = spawn_periodic_work(options, &env, &runner, &reports);
 
     let mut keyboard = None;
+    let starts_at_once = web.is_none() || options.autostart;
+    if options.master && starts_at_once && env.stop_test_reason().is_none() {
+        let waited = tokio::select! {
+            waited = distributed::wait_for_workers(options, &runner) => waited,
+            _ = tokio::signal::ctrl_c() => Err(1),
+            _ = sigterm() => Err(1),
+        };
+        if let Err(code) = waited {
+            runner.quit().await;
+            let _ = shutdown(options, &env, &runner, &reports, background).await;
+            if let Some(web) = web {
+                web.shutdown().await;
+            }
+            return code;
+        }
+    }
     // A test stopped before it starts (no host) never spawns users.
     if env.stop_test_reason().is_none() {
         match &web {
@@ -95,7 +112,7 @@ pub async fn run(
 
 /// `--autostart` with the web UI: as headless, but the end of the run time
 /// (or of the shape) stops the test and keeps the UI, unless `--autoquit`.
-fn start_automatic_run_with_ui(options: &Options, runner: &Arc<LocalRunner>, web: &WebUi) {
+fn start_automatic_run_with_ui(options: &Options, runner: &Arc<dyn Runner>, web: &WebUi) {
     let end = RunTimeEnd::Autostart {
         autoquit: options.autoquit,
     };
@@ -116,7 +133,7 @@ fn start_automatic_run_with_ui(options: &Options, runner: &Arc<LocalRunner>, web
 
 /// Locust's `start_automatic_run`: a shape, or `-u`/`-r` with headless
 /// defaults and the `-t` timer.
-fn start_automatic_run(options: &Options, runner: &Arc<LocalRunner>) {
+fn start_automatic_run(options: &Options, runner: &Arc<dyn Runner>) {
     if runner.has_shape() {
         // -u, -r and -t do not apply: the shape runs until tick() returns None
         // (Locust only arms the -t timer after the shape has ended).
@@ -148,7 +165,7 @@ fn start_automatic_run(options: &Options, runner: &Arc<LocalRunner>) {
 fn spawn_request_limit(
     limit: u64,
     env: &Arc<Environment>,
-    runner: &Arc<LocalRunner>,
+    runner: &Arc<dyn Runner>,
 ) -> tokio::task::JoinHandle<()> {
     let env = env.clone();
     let runner = runner.clone();
@@ -167,7 +184,7 @@ fn spawn_request_limit(
 }
 
 /// Resolves on SIGTERM (never, if it cannot be watched).
-async fn sigterm() {
+pub(crate) async fn sigterm() {
     match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(mut s) => {
             s.recv().await;
@@ -176,7 +193,7 @@ async fn sigterm() {
     }
 }
 
-async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End {
+async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<dyn Runner>) -> End {
     let terminated = sigterm();
     let stop_test = async {
         let reason = env.stop_test_requested().await;
@@ -195,7 +212,7 @@ async fn wait_for_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>) -> End 
 /// With the web UI, Locust's main greenlet is the UI's: the run ends when
 /// the UI stops or on a signal. A test that asks to stop (StopTest, no host)
 /// stops, and the UI stays for the next one.
-async fn wait_for_ui_end(env: &Arc<Environment>, runner: &Arc<LocalRunner>, web: &WebUi) -> End {
+async fn wait_for_ui_end(env: &Arc<Environment>, runner: &Arc<dyn Runner>, web: &WebUi) -> End {
     let stop_tests = async {
         let reason = env.stop_test_requested().await;
         log::error!("{reason}");
@@ -236,7 +253,7 @@ async fn stop(task: tokio::task::JoinHandle<()>) {
 fn spawn_periodic_work(
     options: &Options,
     env: &Arc<Environment>,
-    runner: &Arc<LocalRunner>,
+    runner: &Arc<dyn Runner>,
     reports: &Arc<Reports>,
 ) -> Background {
     let settings = reports.settings();
@@ -292,11 +309,16 @@ fn every(period: Duration, mut work: impl FnMut() + Send + 'static) -> tokio::ta
 async fn shutdown(
     options: &Options,
     env: &Arc<Environment>,
-    runner: &Arc<LocalRunner>,
+    runner: &Arc<dyn Runner>,
     reports: &Reports,
     background: Background,
 ) -> i32 {
     env.events.quitting.fire(env);
+    if options.master {
+        // Locust's master quits on `quitting`, before the exit code is
+        // decided: the workers' final reports count.
+        runner.quit().await;
+    }
     let code = env.exit_code(options.exit_code_on_error);
     log::info!("Shutting down (exit code {code})");
     if let Some(printer) = background.printer {
@@ -314,7 +336,7 @@ async fn shutdown(
     for task in background.others {
         stop(task).await;
     }
-    reports.write_final(options, runner);
+    reports.write_final(options, runner.as_ref());
     env.events
         .quit
         .fire(&rocust_core::events::QuitEvent { exit_code: code });

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rocust_cli::Options;
 use rocust_core::exec::BoxFuture;
-use rocust_core::runner::LocalRunner;
+use rocust_core::runner::Runner;
 use rocust_web::{
     Credentials, CustomOptions, Forwarded, ForwardedResponse, RunInfo, TlsFiles, WebExtension,
     WebHost, WebUi, WebUiConfig,
@@ -146,7 +146,7 @@ impl WebStart {
 
     /// Starts the server and prints Locust's log line (with where it
     /// listens: rocust binds loopback unless `--web-host` says otherwise).
-    pub async fn start(self, runner: &Arc<LocalRunner>) -> Result<WebUi, String> {
+    pub async fn start(self, runner: &Arc<dyn Runner>) -> Result<WebUi, String> {
         let display_name = self.config.display_name.clone();
         let open_to_all = self.config.web_host.is_some() && !is_loopback(&self.config);
         let has_login = self.config.login.is_some() || self.config.locustfile_login;

@@ -10,7 +10,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rocust_core::runner::{LocalRunner, RunnerState};
+use rocust_core::runner::{Runner, RunnerState};
 use rocust_core::user::ratio::{ratio_json, task_ratio_of_spawned};
 use rocust_core::user::UserClassInfo;
 use serde::Deserialize;
@@ -36,7 +36,7 @@ const MISSING_HOST: &str = "You must specify the base host. Either in the host a
 
 /// What every handler reads.
 pub(crate) struct Shared {
-    pub runner: Arc<LocalRunner>,
+    pub runner: Arc<dyn Runner>,
     pub info: RunInfo,
     pub host: Arc<dyn WebHost>,
     pub history: History,
@@ -56,11 +56,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(
-        runner: Arc<LocalRunner>,
-        info: RunInfo,
-        host: Arc<dyn WebHost>,
-    ) -> Arc<Self> {
+    pub(crate) fn new(runner: Arc<dyn Runner>, info: RunInfo, host: Arc<dyn WebHost>) -> Arc<Self> {
         let classes = info.user_classes.clone();
         let shared = Arc::new(Self {
             runner,
@@ -454,7 +450,7 @@ async fn reset_stats(State(shared): AppState, headers: HeaderMap) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], "ok").into_response()
 }
 
-fn runner_view(runner: &LocalRunner) -> RunnerView<'static> {
+fn runner_view(runner: &dyn Runner) -> RunnerView<'static> {
     RunnerView {
         state: runner.state().as_str(),
         user_count: runner.user_count(),
@@ -464,7 +460,7 @@ fn runner_view(runner: &LocalRunner) -> RunnerView<'static> {
 
 async fn stats_requests(State(shared): AppState) -> Response {
     let env = shared.runner.environment();
-    let view = runner_view(&shared.runner);
+    let view = runner_view(shared.runner.as_ref());
     let percentiles = &shared.info.report_settings.statistics_percentiles;
     let now = env.stats.now();
     let report = env

@@ -41,7 +41,7 @@ pub(crate) async fn update_user(
             &format!("Unknown user class: {name}"),
         );
     };
-    let settings = match class_settings(&mut fields) {
+    let settings = match UserClassSettings::take_from_json(&mut fields) {
         Ok(settings) => settings,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
     };
@@ -54,47 +54,4 @@ pub(crate) async fn update_user(
     }
     shared.update_class(&name, &settings, &declared.tasks);
     (StatusCode::CREATED, Json(json!({}))).into_response()
-}
-
-/// The settings rocust itself reads, taken out of `fields` (the rest are
-/// other attributes, which Python classes get as they are).
-fn class_settings(
-    fields: &mut serde_json::Map<String, Value>,
-) -> Result<UserClassSettings, String> {
-    let count = |key: &str, value: Option<Value>| -> Result<Option<u32>, String> {
-        match value {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .map(Some)
-                .ok_or_else(|| format!("{key} must be a whole number of 0 or more, not {v}")),
-        }
-    };
-    let host = match fields.remove("host") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(h)) if h.is_empty() => Some(None),
-        Some(Value::String(h)) => Some(Some(h)),
-        Some(other) => return Err(format!("host must be text, not {other}")),
-    };
-    let tasks = match fields.remove("tasks") {
-        None => None,
-        Some(Value::Array(items)) => Some(
-            items
-                .into_iter()
-                .map(|t| match t {
-                    Value::String(s) => Ok(s),
-                    other => Err(format!("tasks must be task names, not {other}")),
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        ),
-        Some(other) => return Err(format!("tasks must be a list of task names, not {other}")),
-    };
-    Ok(UserClassSettings {
-        weight: count("weight", fields.remove("weight"))?,
-        fixed_count: count("fixed_count", fields.remove("fixed_count"))?,
-        host,
-        tasks,
-    })
 }

@@ -133,7 +133,7 @@ pub(crate) async fn report(State(shared): AppState, Query(q): Query<ReportQuery>
         user_classes: &classes,
     };
     let html = rocust_report::run_report(
-        &shared.runner,
+        shared.runner.as_ref(),
         &run,
         rocust_report::Theme::from_name(&q.theme),
         !download,

@@ -8,7 +8,7 @@
 //! anything and answers errors as JSON, the server binds loopback unless told
 //! otherwise, and POSTs from other sites are refused.
 //!
-//! It is a front door: it drives the same [`LocalRunner`] the command line
+//! It is a front door: it drives the same [`Runner`] the command line
 //! drives and reads the merged statistics (one flush per call, the same merge
 //! the console does); nothing here runs per request.
 //!
@@ -46,7 +46,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rocust_core::exec::BoxFuture;
-use rocust_core::runner::LocalRunner;
+use rocust_core::runner::Runner;
 use rocust_core::user::UserClassInfo;
 use rocust_report::ReportSettings;
 
@@ -262,7 +262,7 @@ impl WebUi {
     /// Locust's message (e.g. the port is in use); Locust exits 1 on it.
     pub async fn start(
         config: WebUiConfig,
-        runner: Arc<LocalRunner>,
+        runner: Arc<dyn Runner>,
         info: RunInfo,
         host: Arc<dyn WebHost>,
     ) -> Result<WebUi, String> {

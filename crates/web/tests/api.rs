@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rocust_core::env::Environment;
 use rocust_core::exec::NativeBackend;
-use rocust_core::runner::{LocalRunner, RunnerConfig, RunnerState};
+use rocust_core::runner::{LocalRunner, Runner, RunnerConfig, RunnerState};
 use rocust_core::user::{RequestRecord, TaskResult, UserClass, UserContext};
 use rocust_core::wait_time::constant;
 use rocust_web::{Credentials, RunInfo, WebHost, WebUi, WebUiConfig};
@@ -49,7 +49,7 @@ impl WebHost for Host {
 
 struct Ui {
     web: WebUi,
-    runner: Arc<LocalRunner>,
+    runner: Arc<dyn Runner>,
     env: Arc<Environment>,
     addr: SocketAddr,
 }

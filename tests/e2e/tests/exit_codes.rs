@@ -104,9 +104,8 @@ fn assert_not_available(args: &[&str], names: &str) {
 }
 
 #[test]
-fn master_and_worker_are_not_available_yet() {
-    assert_not_available(&["--headless", "--master"], "--master");
-    assert_not_available(&["--headless", "--worker"], "--worker");
+fn options_of_later_issues_are_not_available_yet() {
+    assert_not_available(&["--headless", "--processes", "2"], "--processes");
 }
 
 #[test]

@@ -2,18 +2,19 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Instant;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::{format_user_classes_count, RunnerConfig, RunnerState};
+use super::{format_user_classes_count, Runner, RunnerConfig, RunnerState, ShapeDriver};
 use crate::dispatch::{DispatchStep, UserClassSpec, UsersDispatcher};
 use crate::env::Environment;
 use crate::events::SpawningCompleteEvent;
-use crate::exec::{SpawnError, UserBackend};
-use crate::shape::{LoadTestShape, ShapeContext, ShapeTick};
+use crate::exec::{BoxFuture, SpawnError, UserBackend};
+use crate::shape::LoadTestShape;
+use crate::user::UserClassSettings;
 
 /// The id of the one worker node of a local run, as Locust names it.
 const LOCAL_NODE: &str = "local";
@@ -22,7 +23,6 @@ struct Inner {
     state: RunnerState,
     dispatcher: Option<UsersDispatcher>,
     spawning: Option<JoinHandle<()>>,
-    shape_task: Option<JoinHandle<()>>,
     tasks_filtered: bool,
     /// Class counts just before the last stop, for the task ratio report.
     final_user_classes_count: BTreeMap<String, usize>,
@@ -38,10 +38,11 @@ enum RampError {
 
 /// Runs the users in this process; methods must be called inside a tokio runtime.
 pub struct LocalRunner {
+    me: Weak<LocalRunner>,
     env: Arc<Environment>,
     backend: Arc<dyn UserBackend>,
     config: RunnerConfig,
-    shape: Option<Mutex<Box<dyn LoadTestShape>>>,
+    shape: Option<Arc<ShapeDriver>>,
     inner: Mutex<Inner>,
     /// The user count the last `start` asked for (Locust's `target_user_count`,
     /// set before `test_start` fires).
@@ -58,16 +59,16 @@ impl LocalRunner {
         config: RunnerConfig,
         shape: Option<Box<dyn LoadTestShape>>,
     ) -> Arc<Self> {
-        let runner = Arc::new(Self {
+        let runner = Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             env: env.clone(),
             backend,
             config,
-            shape: shape.map(Mutex::new),
+            shape: shape.map(|s| Arc::new(ShapeDriver::new(s))),
             inner: Mutex::new(Inner {
                 state: RunnerState::Ready,
                 dispatcher: None,
                 spawning: None,
-                shape_task: None,
                 tasks_filtered: false,
                 final_user_classes_count: BTreeMap::new(),
             }),
@@ -93,14 +94,6 @@ impl LocalRunner {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn environment(&self) -> &Arc<Environment> {
-        &self.env
-    }
-
-    pub fn state(&self) -> RunnerState {
-        self.inner().state
-    }
-
     fn set_state(&self, state: RunnerState) {
         let mut inner = self.inner();
         log::debug!(
@@ -115,85 +108,11 @@ impl LocalRunner {
         self.states.send_replace(state);
     }
 
-    /// Resolves once the runner enters a state for which `wanted` holds
-    /// (at once if it is in one).
-    pub async fn wait_for_state(&self, wanted: impl Fn(RunnerState) -> bool) {
-        let mut rx = self.states.subscribe();
-        let _ = rx.wait_for(|s| wanted(*s)).await.is_ok();
-    }
-
-    pub fn user_count(&self) -> usize {
-        self.backend.user_count()
-    }
-
-    pub fn target_user_count(&self) -> u64 {
-        self.target_user_count.load(Ordering::Relaxed)
-    }
-
-    pub fn user_classes_count(&self) -> BTreeMap<String, usize> {
-        self.backend.user_classes_count()
-    }
-
-    /// Class counts at the last stop (or now, while running).
-    pub fn final_user_classes_count(&self) -> BTreeMap<String, usize> {
-        let last = self.inner().final_user_classes_count.clone();
-        if last.is_empty() {
-            self.user_classes_count()
-        } else {
-            last
-        }
-    }
-
-    /// Changes a class for the tests started from now on (Locust's `POST /user`).
-    pub async fn update_user_class(
-        &self,
-        class: &str,
-        settings: &crate::user::UserClassSettings,
-        extra: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), String> {
-        self.backend.update_user_class(class, settings, extra).await
-    }
-
-    pub fn has_shape(&self) -> bool {
-        self.shape.is_some()
-    }
-
     fn on_spawning_complete(&self) {
         self.set_state(RunnerState::Running);
         if self.config.reset_stats {
             log::info!("Resetting stats\n");
             self.env.stats.reset_all();
-        }
-    }
-
-    /// Ramps to `user_count` users at `spawn_rate` per second in the background,
-    /// replacing any ramp under way (Locust's `start`).
-    pub fn start(
-        self: &Arc<Self>,
-        user_count: u64,
-        spawn_rate: f64,
-        user_classes: Option<Vec<String>>,
-    ) {
-        if spawn_rate > 100.0 {
-            log::warn!("Your selected spawn rate is very high (>100), and this is known to sometimes cause issues. Do you really need to ramp up that fast?");
-        }
-        self.target_user_count.store(user_count, Ordering::Relaxed);
-        let runner = self.clone();
-        let ramp = tokio::spawn(async move {
-            match runner.ramp(user_count, spawn_rate, user_classes).await {
-                Ok(()) => {}
-                Err(RampError::Dispatch(e)) => log::error!("{e}"),
-                // Like Locust's spawning greenlet, the ramp dies: no more users,
-                // no spawning_complete, and the run ends with exit code 2. The
-                // backend has logged the details where it happened.
-                Err(RampError::Spawn(e)) => {
-                    log::debug!("Spawning stopped: {e}");
-                    runner.env.mark_unhandled_exception();
-                }
-            }
-        });
-        if let Some(previous) = self.inner().spawning.replace(ramp) {
-            previous.abort();
         }
     }
 
@@ -284,122 +203,150 @@ impl LocalRunner {
         }
         Ok(())
     }
+}
 
-    /// Starts the load shape: it ticks about once a second until it returns `None`.
-    pub fn start_shape(self: &Arc<Self>) {
-        if self.shape.is_none() || self.inner().shape_task.is_some() {
-            if self.shape.is_some() {
-                log::info!("There is an ongoing shape test running. Editing is disabled");
+impl Runner for LocalRunner {
+    fn environment(&self) -> &Arc<Environment> {
+        &self.env
+    }
+
+    fn state(&self) -> RunnerState {
+        self.inner().state
+    }
+
+    fn subscribe_state(&self) -> watch::Receiver<RunnerState> {
+        self.states.subscribe()
+    }
+
+    fn user_count(&self) -> usize {
+        self.backend.user_count()
+    }
+
+    fn target_user_count(&self) -> u64 {
+        self.target_user_count.load(Ordering::Relaxed)
+    }
+
+    fn user_classes_count(&self) -> BTreeMap<String, usize> {
+        self.backend.user_classes_count()
+    }
+
+    fn final_user_classes_count(&self) -> BTreeMap<String, usize> {
+        let last = self.inner().final_user_classes_count.clone();
+        if last.is_empty() {
+            self.user_classes_count()
+        } else {
+            last
+        }
+    }
+
+    fn has_shape(&self) -> bool {
+        self.shape.is_some()
+    }
+
+    fn start(&self, user_count: u64, spawn_rate: f64, user_classes: Option<Vec<String>>) {
+        let Some(runner) = self.me.upgrade() else {
+            return;
+        };
+        if spawn_rate > 100.0 {
+            log::warn!("Your selected spawn rate is very high (>100), and this is known to sometimes cause issues. Do you really need to ramp up that fast?");
+        }
+        self.target_user_count.store(user_count, Ordering::Relaxed);
+        let ramp = tokio::spawn(async move {
+            match runner.ramp(user_count, spawn_rate, user_classes).await {
+                Ok(()) => {}
+                Err(RampError::Dispatch(e)) => log::error!("{e}"),
+                // Like Locust's spawning greenlet, the ramp dies: no more users,
+                // no spawning_complete, and the run ends with exit code 2. The
+                // backend has logged the details where it happened.
+                Err(RampError::Spawn(e)) => {
+                    log::debug!("Spawning stopped: {e}");
+                    runner.env.mark_unhandled_exception();
+                }
             }
+        });
+        if let Some(previous) = self.inner().spawning.replace(ramp) {
+            previous.abort();
+        }
+    }
+
+    fn start_shape(&self) {
+        let (Some(shape), Some(me)) = (&self.shape, self.me.upgrade()) else {
+            return;
+        };
+        if shape.is_running() {
+            log::info!("There is an ongoing shape test running. Editing is disabled");
             return;
         }
         log::info!("Shape test starting.");
         self.set_state(RunnerState::Ready);
-        let runner = self.clone();
-        let task = tokio::spawn(async move { runner.shape_worker().await });
-        self.inner().shape_task = Some(task);
+        shape.start(me, self.config.headless);
     }
 
-    async fn shape_worker(self: Arc<Self>) {
-        log::info!("Shape worker starting");
-        let started = Instant::now();
-        let mut last: Option<ShapeTick> = None;
-        while matches!(
-            self.state(),
-            RunnerState::Ready | RunnerState::Spawning | RunnerState::Running
-        ) {
-            let tick_started = Instant::now();
-            let ctx = ShapeContext::new(started, self.user_count());
-            let tick = {
-                let shape = self
-                    .shape
-                    .as_ref()
-                    .expect("shape worker runs only with a shape");
-                let mut shape = shape.lock().unwrap_or_else(|e| e.into_inner());
-                shape.tick(&ctx)
-            };
-            match tick {
-                None => {
-                    log::info!("Shape test stopping");
-                    self.inner().shape_task = None;
-                    if self.config.headless {
-                        self.quit().await;
-                    } else {
-                        self.stop().await;
-                    }
-                    return;
-                }
-                Some(tick) if last.as_ref() != Some(&tick) => {
-                    log::info!(
-                        "Shape test updating to {} users at {:.2} spawn rate",
-                        tick.user_count,
-                        tick.spawn_rate
-                    );
-                    self.start(tick.user_count, tick.spawn_rate, tick.user_classes.clone());
-                    last = Some(tick);
-                }
-                Some(_) => {}
+    /// Fires test_stopping, stops users with the stop timeout, then fires test_stop.
+    fn stop(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if self.state() == RunnerState::Stopped {
+                return;
             }
-            tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick_started.elapsed())).await;
-        }
+            self.env.events.test_stopping.fire(&self.env);
+            let counts = self.user_classes_count();
+            {
+                let mut inner = self.inner();
+                inner.final_user_classes_count = counts.clone();
+                self.enter_state(&mut inner, RunnerState::Cleanup);
+                if let Some(ramp) = inner.spawning.take() {
+                    ramp.abort();
+                }
+            }
+            if let Some(shape) = &self.shape {
+                shape.cancel();
+            }
+            self.backend.stop(&counts, self.config.stop_timeout).await;
+            {
+                let mut inner = self.inner();
+                inner.dispatcher = None;
+                self.enter_state(&mut inner, RunnerState::Stopped);
+            }
+            self.env.events.test_stop.fire(&self.env);
+        })
     }
 
-    /// Stops all users (Locust's `stop`): fires test_stopping, stops users with
-    /// the stop timeout, then fires test_stop.
-    pub async fn stop(&self) {
-        if self.state() == RunnerState::Stopped {
-            return;
-        }
-        self.env.events.test_stopping.fire(&self.env);
-        let counts = self.user_classes_count();
-        {
-            let mut inner = self.inner();
-            inner.final_user_classes_count = counts.clone();
-            self.enter_state(&mut inner, RunnerState::Cleanup);
-            if let Some(ramp) = inner.spawning.take() {
-                ramp.abort();
-            }
-            if let Some(shape) = inner.shape_task.take() {
-                // The shape worker may be the caller: it returns right after.
-                if !shape.is_finished() {
-                    shape.abort();
-                }
-            }
-        }
-        self.backend.stop(&counts, self.config.stop_timeout).await;
-        {
-            let mut inner = self.inner();
-            inner.dispatcher = None;
-            self.enter_state(&mut inner, RunnerState::Stopped);
-        }
-        self.env.events.test_stop.fire(&self.env);
+    fn quit(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.stop().await;
+            self.quit.send_replace(true);
+        })
     }
 
-    /// Kills every user at once, also those a stop is waiting for.
-    pub fn kill_all(&self) {
+    fn wait_quit(&self) -> BoxFuture<'_, ()> {
+        let mut rx = self.quit.subscribe();
+        Box::pin(async move {
+            let _ = rx.wait_for(|q| *q).await;
+        })
+    }
+
+    fn kill_all(&self) {
         self.backend.kill_all();
     }
 
-    /// Stops the test and ends the run (Locust's `quit`).
-    pub async fn quit(&self) {
-        self.stop().await;
-        self.quit.send_replace(true);
-    }
-
-    /// Resolves once the runner has quit.
-    pub async fn wait_quit(&self) {
-        let mut rx = self.quit.subscribe();
-        let _ = rx.wait_for(|q| *q).await;
+    fn update_user_class<'a>(
+        &'a self,
+        class: &'a str,
+        settings: &'a UserClassSettings,
+        extra: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        self.backend.update_user_class(class, settings, extra)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     use super::*;
     use crate::exec::NativeBackend;
-    use crate::shape::ShapeTick;
+    use crate::shape::{ShapeContext, ShapeTick};
     use crate::user::{TaskResult, UserClass};
     use crate::wait_time::constant;
 

@@ -3,14 +3,104 @@
 //! share these pieces.
 
 mod local;
+mod shape_driver;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub use local::LocalRunner;
+use tokio::sync::watch;
 
-use crate::user::TaskFilter;
+pub use local::LocalRunner;
+pub use shape_driver::ShapeDriver;
+
+use crate::env::Environment;
+use crate::exec::BoxFuture;
+use crate::user::{TaskFilter, UserClassSettings};
+
+/// What the front doors (command line, web UI, keyboard, reports) drive:
+/// Locust's `LocalRunner` or `MasterRunner`. Methods that start work in the
+/// background must be called inside a tokio runtime.
+pub trait Runner: Send + Sync {
+    fn environment(&self) -> &Arc<Environment>;
+
+    fn state(&self) -> RunnerState;
+
+    /// Every state change from now on.
+    fn subscribe_state(&self) -> watch::Receiver<RunnerState>;
+
+    /// Users alive now (on a master: as the workers last reported).
+    fn user_count(&self) -> usize;
+
+    /// The user count the last `start` asked for.
+    fn target_user_count(&self) -> u64;
+
+    /// Users alive now per class.
+    fn user_classes_count(&self) -> BTreeMap<String, usize>;
+
+    /// Class counts at the last stop (or now, while running).
+    fn final_user_classes_count(&self) -> BTreeMap<String, usize>;
+
+    fn has_shape(&self) -> bool;
+
+    /// Ramps to `user_count` users at `spawn_rate` per second in the
+    /// background, replacing any ramp under way (Locust's `start`).
+    fn start(&self, user_count: u64, spawn_rate: f64, user_classes: Option<Vec<String>>);
+
+    /// Starts the load shape: it ticks about once a second until it returns `None`.
+    fn start_shape(&self);
+
+    /// Stops all users (Locust's `stop`).
+    fn stop(&self) -> BoxFuture<'_, ()>;
+
+    /// Stops the test and ends the run (Locust's `quit`).
+    fn quit(&self) -> BoxFuture<'_, ()>;
+
+    /// Resolves once the runner has quit.
+    fn wait_quit(&self) -> BoxFuture<'_, ()>;
+
+    /// Kills every user at once, also those a stop is waiting for.
+    fn kill_all(&self);
+
+    /// Changes a class for the tests started from now on (Locust's `POST /user`).
+    fn update_user_class<'a>(
+        &'a self,
+        class: &'a str,
+        settings: &'a UserClassSettings,
+        extra: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<(), String>>;
+
+    /// The workers, on a master; `None` when not distributed.
+    fn workers(&self) -> Option<Vec<WorkerSummary>> {
+        None
+    }
+
+    /// The last log lines each worker sent, on a master.
+    fn worker_logs(&self) -> Vec<(String, Vec<String>)> {
+        Vec::new()
+    }
+}
+
+impl dyn Runner {
+    /// Resolves once the runner enters a state for which `wanted` holds
+    /// (at once if it is in one).
+    pub async fn wait_for_state(&self, wanted: impl Fn(RunnerState) -> bool) {
+        let mut rx = self.subscribe_state();
+        let _ = rx.wait_for(|s| wanted(*s)).await.is_ok();
+    }
+}
+
+/// One worker as a master sees it (a row of the web UI's Workers tab).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkerSummary {
+    pub id: String,
+    /// ready, spawning, running or missing.
+    pub state: String,
+    pub user_count: u64,
+    pub cpu_usage: f64,
+    pub memory_usage: u64,
+}
 
 /// Locust's runner states, with their wire names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use super::run::{run_user, UserControl};
 use super::task::{erase, IntoTask, LocalBoxFuture, Task, TaskFn, TaskSet};
 use super::TaskResult;
 use crate::wait_time::WaitTime;
+use serde_json::Value;
 
 /// Everything about a user class that does not depend on its Rust type: what
 /// the runner, the dispatcher and the reports need.
@@ -41,6 +42,52 @@ pub struct UserClassSettings {
     /// `Some(None)`: no host of its own.
     pub host: Option<Option<String>>,
     pub tasks: Option<Vec<String>>,
+}
+
+impl UserClassSettings {
+    /// The settings rocust itself reads (Locust's `POST /user` and
+    /// `update_user_class` data), taken out of `fields` (the rest are
+    /// other attributes, which Python classes get as they are).
+    pub fn take_from_json(
+        fields: &mut serde_json::Map<String, Value>,
+    ) -> Result<UserClassSettings, String> {
+        let count = |key: &str, value: Option<Value>| -> Result<Option<u32>, String> {
+            match value {
+                None => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(Some)
+                    .ok_or_else(|| format!("{key} must be a whole number of 0 or more, not {v}")),
+            }
+        };
+        let host = match fields.remove("host") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::String(h)) if h.is_empty() => Some(None),
+            Some(Value::String(h)) => Some(Some(h)),
+            Some(other) => return Err(format!("host must be text, not {other}")),
+        };
+        let tasks = match fields.remove("tasks") {
+            None => None,
+            Some(Value::Array(items)) => Some(
+                items
+                    .into_iter()
+                    .map(|t| match t {
+                        Value::String(s) => Ok(s),
+                        other => Err(format!("tasks must be task names, not {other}")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(other) => return Err(format!("tasks must be a list of task names, not {other}")),
+        };
+        Ok(UserClassSettings {
+            weight: count("weight", fields.remove("weight"))?,
+            fixed_count: count("fixed_count", fields.remove("fixed_count"))?,
+            host,
+            tasks,
+        })
+    }
 }
 
 impl UserClassInfo {

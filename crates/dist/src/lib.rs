@@ -1,0 +1,39 @@
+//! Locust's distributed mode, on Locust 2.47.0's own wire protocol (ZeroMQ
+//! ROUTER/DEALER carrying msgpack), so rocust and Locust processes mix in
+//! one fleet:
+//!
+//! - [`codec`] and [`messages`]: the envelope and the data of each message;
+//! - [`transport`]: the sockets;
+//! - [`master`]: Locust's `MasterRunner`, a [`Runner`](rocust_core::runner::Runner)
+//!   that the command line and the web UI drive as they drive a local one;
+//! - [`worker`]: Locust's `WorkerRunner`, whose orders come from the wire.
+//!
+//! The master's work is per message, never per request: workers send their
+//! stats as deltas every 3 s and the master merges them into its stats.
+
+pub mod codec;
+pub mod custom;
+pub mod master;
+pub mod messages;
+pub mod transport;
+mod usage;
+pub mod worker;
+
+/// The Locust version rocust speaks for (sent in `client_ready`).
+pub const LOCUST_VERSION: &str = "2.47.0";
+
+/// Locust's timers and limits (`locust/runners.py`).
+pub mod timing {
+    use std::time::Duration;
+
+    pub const WORKER_REPORT_INTERVAL: Duration = Duration::from_secs(3);
+    pub const WORKER_LOG_REPORT_INTERVAL: Duration = Duration::from_secs(10);
+    pub const CPU_MONITOR_INTERVAL: Duration = Duration::from_secs(10);
+    pub const CPU_WARNING_THRESHOLD: f64 = 90.0;
+    pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
+    pub const HEARTBEAT_LIVENESS: i32 = 3;
+    pub const HEARTBEAT_DEAD_INTERNAL: i32 = -60;
+    pub const MASTER_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+    pub const CONNECT_RETRY_COUNT: u32 = 60;
+}

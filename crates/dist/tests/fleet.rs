@@ -1,0 +1,277 @@
+//! A rocust master and rocust workers on loopback: users handed out, stats
+//! merged, garbage ignored, a restarted master adopting its workers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rmpv::Value;
+use rocust_core::dispatch::UserClassSpec;
+use rocust_core::env::Environment;
+use rocust_core::exec::NativeBackend;
+use rocust_core::runner::{Runner, RunnerState};
+use rocust_core::user::{RequestRecord, TaskResult, UserClass, UserContext};
+use rocust_core::wait_time::constant;
+use rocust_dist::codec;
+use rocust_dist::master::{MasterConfig, MasterRunner};
+use rocust_dist::worker::{node_id, WorkerConfig, WorkerRunner};
+use zeromq::prelude::*;
+
+/// Records one fake request per task run and counts them.
+struct Recorder {
+    ctx: UserContext,
+    sent: Arc<AtomicU64>,
+}
+
+impl Recorder {
+    async fn hit(&mut self) -> TaskResult {
+        self.ctx.record_request(&RequestRecord {
+            request_type: "GET",
+            name: "/a",
+            response_time: Some(Duration::from_millis(3)),
+            response_length: 10,
+            error: None,
+            status_code: Some(200),
+            start_time: 0.0,
+            url: "/a",
+        });
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+fn classes(sent: &Arc<AtomicU64>) -> Vec<rocust_core::user::DynUserClass> {
+    ["A", "B"]
+        .into_iter()
+        .zip([3, 1])
+        .map(|(name, weight)| {
+            let sent = sent.clone();
+            UserClass::new(name, move |ctx| Recorder {
+                ctx: ctx.clone(),
+                sent: sent.clone(),
+            })
+            .wait_time(constant(0.05))
+            .weight(weight)
+            .task(Recorder::hit)
+            .into_dyn()
+        })
+        .collect()
+}
+
+async fn master() -> Arc<MasterRunner> {
+    let config = MasterConfig {
+        bind_host: "127.0.0.1".into(),
+        bind_port: 0,
+        headless: true,
+        user_classes: vec![UserClassSpec::new("A", 3.0), UserClassSpec::new("B", 1.0)],
+        ..MasterConfig::default()
+    };
+    MasterRunner::bind(Environment::new(None), config, None)
+        .await
+        .unwrap()
+}
+
+struct Worker {
+    runner: Arc<WorkerRunner>,
+    sent: Arc<AtomicU64>,
+    done: tokio::task::JoinHandle<Option<i32>>,
+}
+
+fn worker(port: u16) -> Worker {
+    let env = Environment::new(None);
+    let sent = Arc::new(AtomicU64::new(0));
+    let backend = Arc::new(NativeBackend::new(env.clone(), classes(&sent), 1).unwrap());
+    let config = WorkerConfig {
+        master_host: "127.0.0.1".into(),
+        master_port: port,
+        node_id: node_id(),
+        task_filter: Default::default(),
+        web_base_path: String::new(),
+        log_lines: None,
+        set_host: None,
+    };
+    let (runner, events) = WorkerRunner::new(env, backend, config);
+    let r = runner.clone();
+    let done = tokio::spawn(async move { r.run(events).await });
+    Worker { runner, sent, done }
+}
+
+async fn until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn ready(master: &MasterRunner) -> usize {
+    master
+        .workers()
+        .unwrap()
+        .iter()
+        .filter(|w| w.state == "ready")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_master_spreads_users_and_merges_every_request_its_workers_made() {
+    let master = master().await;
+    let port = master.local_addr().port();
+    let workers = [worker(port), worker(port)];
+    until("2 ready workers", Duration::from_secs(10), || {
+        ready(&master) == 2
+    })
+    .await;
+
+    master.start(8, 100.0, None);
+    until("running", Duration::from_secs(5), || {
+        master.state() == RunnerState::Running && master.user_count() == 8
+    })
+    .await;
+    for w in &workers {
+        assert_eq!(w.runner.user_count(), 4);
+        assert!(w.runner.worker_index() >= 0);
+    }
+    let counts = master.user_classes_count();
+    assert_eq!(counts.get("A"), Some(&6));
+    assert_eq!(counts.get("B"), Some(&2));
+
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let midway = master
+        .environment()
+        .stats
+        .with_request_stats(|s| s.num_requests());
+    assert!(midway > 0, "one report every 3 s");
+
+    // Each worker sends a final report on quit: nothing is lost.
+    master.quit().await;
+    let mut sent = 0;
+    for w in workers {
+        assert_eq!(w.done.await.unwrap(), None);
+        sent += w.sent.load(Ordering::SeqCst);
+    }
+    let merged = master
+        .environment()
+        .stats
+        .with_request_stats(|s| s.get("/a", "GET").map(|e| e.num_requests))
+        .unwrap();
+    assert!(merged > midway);
+    assert_eq!(merged, sent);
+}
+
+/// A raw DEALER, to say what a well-behaved worker never would.
+async fn raw_peer(port: u16, identity: &str) -> zeromq::DealerSocket {
+    let mut options = zeromq::SocketOptions::default();
+    options.peer_identity(identity.as_bytes().to_vec().try_into().unwrap());
+    let mut socket = zeromq::DealerSocket::with_options(options);
+    socket
+        .connect(&format!("tcp://127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    socket
+}
+
+async fn send(socket: &mut zeromq::DealerSocket, payload: Vec<u8>) {
+    socket
+        .send(zeromq::ZmqMessage::from(payload))
+        .await
+        .unwrap();
+}
+
+async fn recv(socket: &mut zeromq::DealerSocket) -> codec::Message {
+    let message = tokio::time::timeout(Duration::from_secs(5), socket.recv())
+        .await
+        .expect("an answer within 5 s")
+        .unwrap();
+    let payload: Bytes = message.into_vec().remove(0);
+    codec::decode(&payload).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_and_missing_keys_never_make_the_master_deaf() {
+    let master = master().await;
+    let port = master.local_addr().port();
+    let mut peer = raw_peer(port, "raw_1").await;
+
+    // Unknown sender, undecodable: logged and ignored.
+    send(&mut peer, b"\x00\x01garbage".to_vec()).await;
+    send(&mut peer, vec![0x93, 0xa3]).await;
+    // Known sender: a heartbeat without current_cpu_usage, stats without
+    // user_classes_count, a truncated frame (which asks it to reconnect).
+    send(&mut peer, codec::encode("client_ready", "2.47.0", "raw_1")).await;
+    let ack = recv(&mut peer).await;
+    assert_eq!(ack.kind, "ack");
+    let heartbeat = Value::Map(vec![("state".into(), "ready".into())]);
+    send(&mut peer, codec::encode("heartbeat", &heartbeat, "raw_1")).await;
+    let stats = Value::Map(vec![("stats".into(), Value::Array(vec![]))]);
+    send(&mut peer, codec::encode("stats", &stats, "raw_1")).await;
+    send(
+        &mut peer,
+        codec::encode("spawning_complete", &Value::Nil, "raw_1"),
+    )
+    .await;
+    let quit = recv(&mut peer).await;
+    assert_eq!(quit.kind, "quit", "a spawning_complete without its keys");
+    let mut truncated = codec::encode("heartbeat", &heartbeat, "raw_1");
+    truncated.truncate(5);
+    send(&mut peer, truncated).await;
+    assert_eq!(recv(&mut peer).await.kind, "reconnect");
+
+    // Still listening: a good heartbeat is echoed, a real worker joins.
+    let good = Value::Map(vec![
+        ("state".into(), "ready".into()),
+        ("current_cpu_usage".into(), Value::F64(1.0)),
+        ("current_memory_usage".into(), 1000.into()),
+    ]);
+    send(&mut peer, codec::encode("heartbeat", &good, "raw_1")).await;
+    assert_eq!(recv(&mut peer).await.kind, "heartbeat");
+    let w = worker(port);
+    until("the real worker", Duration::from_secs(10), || {
+        ready(&master) == 2
+    })
+    .await;
+    master.quit().await;
+    assert_eq!(w.done.await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_master_adopts_the_workers_of_the_one_before() {
+    let first = master().await;
+    let port = first.local_addr().port();
+    let w = worker(port);
+    until("a ready worker", Duration::from_secs(10), || {
+        ready(&first) == 1
+    })
+    .await;
+    drop(first);
+    // The old master's socket closes at its next message (a heartbeat, within 1 s).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let second = loop {
+        let config = MasterConfig {
+            bind_host: "127.0.0.1".into(),
+            bind_port: port,
+            headless: true,
+            user_classes: vec![UserClassSpec::new("A", 3.0), UserClassSpec::new("B", 1.0)],
+            ..MasterConfig::default()
+        };
+        match MasterRunner::bind(Environment::new(None), config, None).await {
+            Ok(m) => break m,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "port still taken: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    until("the worker back", Duration::from_secs(10), || {
+        ready(&second) == 1
+    })
+    .await;
+    second.start(2, 100.0, None);
+    until("its users", Duration::from_secs(5), || {
+        second.user_count() == 2
+    })
+    .await;
+    second.quit().await;
+    assert_eq!(w.done.await.unwrap(), None);
+}

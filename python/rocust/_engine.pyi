@@ -109,6 +109,12 @@ class Command:
         token: int
         host: Optional[str]
 
+    class CustomMessage(Command):
+        token: int
+        msg_type: str
+        data: bytes
+        node_id: str
+
     class CustomOptions(Command):
         token: int
         form: List[Tuple[str, str]]
@@ -149,6 +155,10 @@ class Engine:
     fd: int
     runner_state: str
     target_user_count: int
+    mode: str
+    worker_index: int
+    node_id: Optional[str]
+    worker_count: int
     def __init__(self) -> None: ...
     def start_http(self, threads: int) -> None: ...
     def run(
@@ -212,6 +222,9 @@ class Engine:
         status_code: Optional[int] = ...,
     ) -> None: ...
     def log_exception(self, msg: str, traceback: str) -> None: ...
+    def send_message(self, msg_type: str, data: Any = ..., client_id: Optional[str] = ...) -> None: ...
+    def unpack(self, data: bytes) -> Any: ...
+    def workers(self) -> List[Tuple[str, str, int, float, int]]: ...
     def start(self, user_count: int, spawn_rate: float, user_classes: Optional[List[str]] = ...) -> None: ...
     def stop(self) -> None: ...
     def quit(self) -> None: ...

@@ -22,7 +22,7 @@ from ._locust.stats import StatsError
 from ._options import parse_options
 from ._pump import Pump
 from ._run import _exit_on_import_error, locustfile_option
-from ._runner import EngineDriver, EngineRunner, RunnerCommands
+from ._runner import EngineDriver, RunnerCommands, runner_facade
 from ._stats import EngineStats
 from ._transport import transport_factory
 
@@ -101,7 +101,7 @@ class LocustfileRun:
             from ._locust.web import WebUI
 
             self.environment.web_ui = WebUI(self.environment, self.engine, web_login=bool(getattr(options, "web_login", False)))
-        self.runner = self.environment._create_runner(lambda env: EngineRunner(env, self.engine))
+        self.runner = self.environment._create_runner(lambda env: runner_facade(env, self.engine))
         self.controller = UserGroupController(
             self.environment, list(user_classes.values()), on_count=self.engine.set_count
         )

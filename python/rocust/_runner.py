@@ -21,7 +21,7 @@ from ._backend import UserGroupController
 from ._engine import Command, Engine, Event
 from ._locust import log
 from ._locust.exception import StopTest
-from ._locust.runners import LocalRunner
+from ._locust.runners import LocalRunner, MasterRunner, Message, WorkerRunner
 
 logger = logging.getLogger("locust.runners")
 
@@ -43,13 +43,10 @@ class EngineDriver:
         self.engine.quit()
 
 
-class EngineRunner(LocalRunner):
-    """The runner facade whose state is the Rust runner's. Named LocalRunner, which is
-    what locustfiles print and compare."""
+class _EngineState:
+    """State and counts of the Rust runner, shared by the facades below."""
 
-    def __init__(self, environment: Any, engine: Engine) -> None:
-        self._engine = engine
-        super().__init__(environment)
+    _engine: Engine
 
     @property
     def state(self) -> str:
@@ -69,10 +66,98 @@ class EngineRunner(LocalRunner):
         pass
 
     def log_exception(self, node_id: str, msg: str, formatted_tb: str) -> None:
+        """The exceptions table here, or (on a worker) the master's."""
         self._engine.log_exception(msg, formatted_tb)
 
 
+class EngineRunner(_EngineState, LocalRunner):
+    """The runner facade whose state is the Rust runner's. Named LocalRunner, which is
+    what locustfiles print and compare."""
+
+    def __init__(self, environment: Any, engine: Engine) -> None:
+        self._engine = engine
+        super().__init__(environment)
+
+
 EngineRunner.__name__ = EngineRunner.__qualname__ = "LocalRunner"
+
+
+class WorkerNodeView:
+    """A worker as ``MasterRunner.clients`` shows it (read-only, from the engine)."""
+
+    def __init__(self, id: str, state: str, user_count: int, cpu_usage: float, memory_usage: int) -> None:
+        self.id = id
+        self.state = state
+        self.user_count = user_count
+        self.cpu_usage = cpu_usage
+        self.memory_usage = memory_usage
+
+    def __repr__(self) -> str:
+        return f"<WorkerNode {self.id} {self.state} users={self.user_count}>"
+
+
+class EngineMasterRunner(_EngineState, MasterRunner):
+    """``environment.runner`` under ``--master``: custom messages to the workers, the
+    workers as the Rust master sees them."""
+
+    def __init__(self, environment: Any, engine: Engine) -> None:
+        self._engine = engine
+        super().__init__(environment)
+
+    @property
+    def clients(self) -> Dict[str, WorkerNodeView]:
+        return {w[0]: WorkerNodeView(*w) for w in self._engine.workers()}
+
+    @property
+    def worker_count(self) -> int:
+        return self._engine.worker_count
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: Optional[str] = None) -> None:
+        """To one worker, or every worker when ``client_id`` is None."""
+        self._engine.send_message(msg_type, data, client_id)
+
+
+EngineMasterRunner.__name__ = EngineMasterRunner.__qualname__ = "MasterRunner"
+
+
+class EngineWorkerRunner(_EngineState, WorkerRunner):
+    """``environment.runner`` under ``--worker``: custom messages to the master, the
+    index the master gave this worker."""
+
+    def __init__(self, environment: Any, engine: Engine) -> None:
+        self._engine = engine
+        super().__init__(environment)
+
+        def on_user_error(user_instance: Any, exception: BaseException, tb: Any) -> None:
+            self.log_exception(self.client_id, str(exception), "".join(traceback.format_tb(tb)))
+
+        environment.events.user_error.add_listener(on_user_error)
+
+    @property
+    def client_id(self) -> str:
+        """This worker's node id (``{hostname}_{uuid4 hex}``)."""
+        return self._engine.node_id or ""
+
+    @property
+    def worker_index(self) -> int:
+        return self._engine.worker_index
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: Optional[str] = None) -> None:
+        """To the master (``client_id`` is not used)."""
+        self._engine.send_message(msg_type, data, None)
+
+
+EngineWorkerRunner.__name__ = EngineWorkerRunner.__qualname__ = "WorkerRunner"
+
+
+def runner_facade(environment: Any, engine: Engine) -> Any:
+    """The ``environment.runner`` for this process's mode (``--master``, ``--worker``)."""
+    options = environment.parsed_options
+    if getattr(options, "master", False):
+        return EngineMasterRunner(environment, engine)
+    if getattr(options, "worker", False):
+        return EngineWorkerRunner(environment, engine)
+    return EngineRunner(environment, engine)
 
 
 class RunnerCommands:
@@ -111,6 +196,8 @@ class RunnerCommands:
             self._in_greenlet(command.token, hook.fire, user_count=command.user_count)
         elif isinstance(command, Command.Quit):
             self._in_greenlet(command.token, self.environment.events.quit.fire, exit_code=command.exit_code)
+        elif isinstance(command, Command.CustomMessage):
+            gevent.spawn(self._custom_message, command.msg_type, command.data, command.node_id)
         elif isinstance(command, Command.SetHost):
             self._now(command.token, self._set_host, command.host)
         elif isinstance(command, Command.CustomOptions):
@@ -251,6 +338,26 @@ class RunnerCommands:
             self.engine.done(token)
         else:
             self.engine.web_reply(token, 200, [], changed)
+
+    def _custom_message(self, msg_type: str, data: bytes, node_id: str) -> None:
+        """A message from the master or a worker for ``register_message``'s listener."""
+        runner = self.environment.runner
+        registered = runner.custom_messages.get(msg_type)
+        if registered is None:
+            if isinstance(runner, MasterRunner):
+                logger.warning(f"Unknown message type received from worker {node_id}: {msg_type}")
+            else:
+                logger.warning(f"Unknown message type received: {msg_type}")
+            return
+        listener, concurrent = registered
+        try:
+            message = Message(msg_type, self.engine.unpack(data), node_id)
+            if concurrent:
+                gevent.spawn(listener, environment=self.environment, msg=message)
+            else:
+                listener(environment=self.environment, msg=message)
+        except Exception:
+            logger.error(f"Uncaught exception in handler for {msg_type}\n{traceback.format_exc()}")
 
     def _set_host(self, host: Optional[str]) -> None:
         """The web UI's host field: users spawned from now on aim at it (Locust's

@@ -22,6 +22,43 @@ pub mod worker;
 /// The Locust version rocust speaks for (sent in `client_ready`).
 pub const LOCUST_VERSION: &str = "2.47.0";
 
+use rmpv::Value;
+use rocust_core::runner::Runner;
+
+/// A distributed runner, for what masters and workers share.
+#[derive(Clone, Copy)]
+pub enum Distributed<'a> {
+    Master(&'a master::MasterRunner),
+    Worker(&'a worker::WorkerRunner),
+}
+
+impl<'a> Distributed<'a> {
+    /// `None` for a local runner.
+    pub fn of(runner: &'a dyn Runner) -> Option<Self> {
+        let any = runner.as_any();
+        if let Some(master) = any.downcast_ref::<master::MasterRunner>() {
+            return Some(Self::Master(master));
+        }
+        any.downcast_ref::<worker::WorkerRunner>().map(Self::Worker)
+    }
+
+    /// Locust's `send_message`: a master sends to one worker or all of them,
+    /// a worker to its master (`client_id` unused).
+    pub fn send_message(self, msg_type: &str, data: Value, client_id: Option<&str>) {
+        match self {
+            Self::Master(m) => m.send_message(msg_type, data, client_id),
+            Self::Worker(w) => w.send_message(msg_type, data),
+        }
+    }
+
+    pub fn custom_messages(self) -> &'a custom::CustomMessages {
+        match self {
+            Self::Master(m) => m.custom_messages(),
+            Self::Worker(w) => w.custom_messages(),
+        }
+    }
+}
+
 /// Locust's timers and limits (`locust/runners.py`).
 pub mod timing {
     use std::time::Duration;

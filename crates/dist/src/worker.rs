@@ -583,6 +583,10 @@ impl Runner for WorkerRunner {
         &self.env
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn state(&self) -> RunnerState {
         *self.states.borrow()
     }

@@ -335,6 +335,19 @@ impl UserSource for PythonSource {
             let _ = self.shared.control.set(handle);
         }
         bind_events(env, &self.shared.bridge);
+        if let Some(dist) = rocust_dist::Distributed::of(runner.as_ref()) {
+            let bridge = self.shared.bridge.clone();
+            dist.custom_messages().set_fallback(move |msg| {
+                let mut data = Vec::new();
+                let _ = rmpv::encode::write_value(&mut data, &msg.data);
+                bridge.notify(|token| Command::CustomMessage {
+                    token,
+                    msg_type: msg.kind.clone(),
+                    data,
+                    node_id: msg.node_id.clone(),
+                });
+            });
+        }
     }
 }
 

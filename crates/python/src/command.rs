@@ -106,6 +106,15 @@ pub enum Command {
         token: u64,
         headers: Vec<(String, String)>,
     },
+    /// A custom message from the master or a worker for the listener
+    /// `runner.register_message` set; `data` is msgpack (`Engine.unpack`).
+    /// Not answered.
+    CustomMessage {
+        token: u64,
+        msg_type: String,
+        data: Vec<u8>,
+        node_id: String,
+    },
     /// The run is over: the process exits with this code. Not answered.
     Exit { code: i32 },
 }

@@ -13,6 +13,7 @@ mod backend;
 mod bridge;
 mod command;
 mod http;
+mod msgpack;
 mod options;
 mod response;
 mod wakeup;
@@ -83,6 +84,13 @@ impl Session {
 
     fn close(&self) {
         self.inner.close_connections();
+    }
+}
+
+impl Engine {
+    fn distributed(&self) -> Option<rocust_dist::Distributed<'_>> {
+        let runner = self.shared.runner.get()?;
+        rocust_dist::Distributed::of(runner.as_ref())
     }
 }
 
@@ -527,10 +535,92 @@ impl Engine {
     }
 
     /// An exception from user code, for the exceptions table.
+    /// An error in a task (`user_error`): the runner puts it in the
+    /// exceptions table, or a worker sends it to its master.
     fn log_exception(&self, msg: &str, traceback: &str) {
         if let Some(env) = self.shared.env.get() {
-            env.stats.log_exception("local", msg, traceback);
+            env.events
+                .user_error
+                .fire(&rocust_core::events::UserErrorEvent {
+                    user_class: String::new(),
+                    exception: msg.to_owned(),
+                    traceback: traceback.to_owned(),
+                });
         }
+    }
+
+    /// `runner.send_message(...)` on a master or a worker.
+    #[pyo3(signature = (msg_type, data = None, client_id = None))]
+    fn send_message(
+        &self,
+        msg_type: &str,
+        data: Option<&Bound<'_, PyAny>>,
+        client_id: Option<&str>,
+    ) -> PyResult<()> {
+        let value = match data {
+            Some(d) => msgpack::to_value(d)?,
+            None => rmpv::Value::Nil,
+        };
+        if let Some(dist) = self.distributed() {
+            dist.send_message(msg_type, value, client_id);
+        }
+        Ok(())
+    }
+
+    /// The data of a `CustomMessage` command as Python objects.
+    fn unpack<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        let value = rmpv::decode::read_value(&mut &data[..])
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        msgpack::to_python(py, &value)
+    }
+
+    /// "master", "worker" or "local".
+    #[getter]
+    fn mode(&self) -> &'static str {
+        match self.distributed() {
+            Some(rocust_dist::Distributed::Master(_)) => "master",
+            Some(rocust_dist::Distributed::Worker(_)) => "worker",
+            None => "local",
+        }
+    }
+
+    /// A worker's index from its master (-1 before the ack); 0 elsewhere.
+    #[getter]
+    fn worker_index(&self) -> i64 {
+        match self.distributed() {
+            Some(rocust_dist::Distributed::Worker(w)) => w.worker_index(),
+            _ => 0,
+        }
+    }
+
+    /// A worker's node id (Locust's `client_id`).
+    #[getter]
+    fn node_id(&self) -> Option<String> {
+        match self.distributed() {
+            Some(rocust_dist::Distributed::Worker(w)) => Some(w.node_id().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// A master's workers: (id, state, user_count, cpu_usage, memory_usage).
+    fn workers(&self) -> Vec<(String, String, u64, f64, u64)> {
+        self.shared
+            .runner
+            .get()
+            .and_then(|r| r.workers())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|w| (w.id, w.state, w.user_count, w.cpu_usage, w.memory_usage))
+            .collect()
+    }
+
+    #[getter]
+    fn worker_count(&self) -> usize {
+        self.shared
+            .runner
+            .get()
+            .map(|r| r.worker_count())
+            .unwrap_or(0)
     }
 
     /// `runner.start(...)`: ramp to `user_count` users at `spawn_rate`.

@@ -451,10 +451,25 @@ async fn reset_stats(State(shared): AppState, headers: HeaderMap) -> Response {
 }
 
 fn runner_view(runner: &dyn Runner) -> RunnerView<'static> {
+    let workers = runner.workers().map(|workers| {
+        let rows = workers
+            .into_iter()
+            .map(|w| {
+                json!({
+                    "id": w.id,
+                    "state": w.state,
+                    "user_count": w.user_count,
+                    "cpu_usage": w.cpu_usage,
+                    "memory_usage": w.memory_usage,
+                })
+            })
+            .collect();
+        (rows, runner.worker_count())
+    });
     RunnerView {
         state: runner.state().as_str(),
         user_count: runner.user_count(),
-        workers: None,
+        workers,
     }
 }
 
@@ -501,11 +516,17 @@ async fn tasks(State(shared): AppState) -> Response {
 }
 
 async fn logs(State(shared): AppState) -> Response {
-    Json(json!({"master": shared.host.log_lines(), "workers": {}})).into_response()
+    let workers: serde_json::Map<String, Value> = shared
+        .runner
+        .worker_logs()
+        .into_iter()
+        .map(|(id, lines)| (id, json!(lines)))
+        .collect();
+    Json(json!({"master": shared.host.log_lines(), "workers": workers})).into_response()
 }
 
-async fn worker_count() -> Response {
-    Json(json!({"worker_count": 0})).into_response()
+async fn worker_count(State(shared): AppState) -> Response {
+    Json(json!({"worker_count": shared.runner.worker_count()})).into_response()
 }
 
 #[derive(Deserialize)]
@@ -536,7 +557,7 @@ async fn prometheus(State(shared): AppState) -> Response {
     let run = metrics::RunView {
         state: shared.runner.state(),
         user_count: shared.runner.user_count(),
-        worker_count: 0,
+        worker_count: shared.runner.worker_count(),
     };
     let body = shared
         .runner

@@ -141,7 +141,7 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
     );
     put("history", Value::Array(history));
     put("host", json!(host));
-    put("is_distributed", json!(false));
+    put("is_distributed", json!(runner.workers().is_some()));
     put("is_host_required", json!(info.host_required));
     put("locustfile", json!(info.locustfile));
     put("missing_host_warning", json!(missing_host_warning));
@@ -170,7 +170,7 @@ pub(crate) fn template_args(shared: &Shared) -> Map<String, Value> {
     put("users", Value::Object(users));
     put("version", json!(info.version));
     put("rocust_version", json!(info.rocust_version));
-    put("worker_count", json!(0));
+    put("worker_count", json!(runner.worker_count()));
     put("percentile_choices", json!(PERCENTILE_CHOICES));
     put("shape_class", json!(info.shape_class));
     args

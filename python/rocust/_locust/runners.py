@@ -4,8 +4,8 @@ Under rocust the real runner is Rust (ramp-up, timers, shapes, reports). What a
 locustfile touches is this facade on ``environment.runner``: ``state`` (kept up to date
 by the engine), ``user_count`` (counted from the live user greenlets), ``stats``,
 ``quit()``/``stop()`` (sent to the engine), ``greenlet`` (for background greenlets),
-custom messages. The Master/Worker classes exist so ``isinstance`` checks in
-locustfiles work; rocust runs in local mode, so the runner is a LocalRunner.
+custom messages. Under ``--master`` and ``--worker`` the runner is a MasterRunner or
+a WorkerRunner whose messages travel on Locust's wire protocol.
 
 The engine connects a runner with ``attach(controller, driver)``: the controller
 (``rocust._backend.UserGroupController``) owns the users, the driver carries
@@ -294,12 +294,12 @@ class LocalRunner(Runner):
 
 
 class DistributedRunner(Runner):
-    """Base of the distributed runners (for isinstance checks only)."""
+    """Base of the distributed runners."""
 
 
 class MasterRunner(DistributedRunner):
-    """Never the runner under rocust; exists for ``isinstance(runner, MasterRunner)``."""
+    """The runner of ``--master`` (under the engine, ``rocust._runner.EngineMasterRunner``)."""
 
 
 class WorkerRunner(DistributedRunner):
-    """Never the runner under rocust; exists for ``isinstance(runner, WorkerRunner)``."""
+    """The runner of ``--worker`` (under the engine, ``rocust._runner.EngineWorkerRunner``)."""

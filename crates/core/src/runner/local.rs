@@ -210,6 +210,10 @@ impl Runner for LocalRunner {
         &self.env
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn state(&self) -> RunnerState {
         self.inner().state
     }

@@ -25,6 +25,10 @@ use crate::user::{TaskFilter, UserClassSettings};
 pub trait Runner: Send + Sync {
     fn environment(&self) -> &Arc<Environment>;
 
+    /// The runner itself, for front doors that know the kinds of runner
+    /// (a distributed runner's custom messages).
+    fn as_any(&self) -> &dyn std::any::Any;
+
     fn state(&self) -> RunnerState;
 
     /// Every state change from now on.
@@ -74,6 +78,17 @@ pub trait Runner: Send + Sync {
     /// The workers, on a master; `None` when not distributed.
     fn workers(&self) -> Option<Vec<WorkerSummary>> {
         None
+    }
+
+    /// Locust's `worker_count`: ready, spawning and running workers (0 when
+    /// not distributed).
+    fn worker_count(&self) -> usize {
+        self.workers().map_or(0, |workers| {
+            workers
+                .iter()
+                .filter(|w| matches!(w.state.as_str(), "ready" | "spawning" | "running"))
+                .count()
+        })
     }
 
     /// The last log lines each worker sent, on a master.

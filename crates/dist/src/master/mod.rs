@@ -212,11 +212,6 @@ impl MasterRunner {
         self.inner().nodes.with_state(nodes::READY).count()
     }
 
-    /// Locust's `worker_count`: ready, spawning and running workers.
-    pub fn worker_count(&self) -> usize {
-        self.inner().nodes.worker_count()
-    }
-
     /// The index of a worker, handed out in first-seen order.
     fn worker_index(inner: &mut Inner, id: &str) -> i64 {
         let next = inner.worker_indexes.len() as i64;
@@ -459,6 +454,10 @@ impl Runner for MasterRunner {
         &self.env
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn state(&self) -> RunnerState {
         self.inner().state
     }
@@ -589,6 +588,10 @@ impl Runner for MasterRunner {
                 })
                 .collect(),
         )
+    }
+
+    fn worker_count(&self) -> usize {
+        self.inner().nodes.worker_count()
     }
 
     fn worker_logs(&self) -> Vec<(String, Vec<String>)> {

@@ -38,7 +38,11 @@ def run_session(args: List[str]) -> int:
     set_transport_factory(transport_factory(engine))
     from ._locust.argument_parser import parse_locustfile_paths
 
-    paths = parse_locustfile_paths([p.strip() for p in locustfile_option(args).split(",")])
+    option = locustfile_option(args)
+    if option == "-":
+        paths = locustfiles_from_master(args)
+    else:
+        paths = parse_locustfile_paths([p.strip() for p in option.split(",")])
     user_classes, shapes = load_locustfiles(paths)
 
     result = parse_options(args)
@@ -55,6 +59,18 @@ def run_session(args: List[str]) -> int:
     # Like Locust, the first shape class found is the test's shape.
     run = LocustfileRun(engine, options, parsed, paths, user_classes, shapes[0] if shapes else None)
     return run.run(web_ui_options)
+
+
+def locustfiles_from_master(args: List[str]) -> List[str]:
+    """``-f -``: a worker's locustfiles come from its master."""
+    from ._locust.argument_parser import parse_locustfile_paths, retrieve_locustfiles_from_master
+
+    found = _engine.worker_connection(args)
+    if isinstance(found, int):
+        sys.exit(found)
+    worker, master_host, master_port = found
+    options = argparse.Namespace(worker=worker, master_host=master_host, master_port=master_port)
+    return parse_locustfile_paths(retrieve_locustfiles_from_master(options))
 
 
 def load_locustfiles(paths: List[str]) -> Tuple[Dict[str, Type[Any]], List[Any]]:

@@ -144,7 +144,10 @@ def run_fleet(
     host: str,
     extra: Optional[List[str]] = None,
     locustfile: str = LOCUSTFILE,
+    fetch: bool = False,
 ) -> FleetRun:
+    """One master and its workers; with ``fetch`` the workers run in a directory of
+    their own with ``-f -`` and get the locustfile from the master."""
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "locustfile.py").write_text(locustfile)
     port = free_port()
@@ -154,8 +157,11 @@ def run_fleet(
         "--expect-workers", str(len(worker_tools)), "-H", host, "--csv", "out", *(extra or []),
     ]  # fmt: skip
     master = start(master_tool, master_args, tmp, "master")
+    worker_dir = tmp / "workers" if fetch else tmp
+    worker_dir.mkdir(exist_ok=True)
+    source = "-" if fetch else "locustfile.py"
     workers = [
-        start(tool, ["-f", "locustfile.py", "--worker", "--master-port", str(port)], tmp, f"worker{i}-{tool}")
+        start(tool, ["-f", source, "--worker", "--master-port", str(port)], worker_dir, f"worker{i}-{tool}")
         for i, tool in enumerate(worker_tools)
     ]
     master_code, master_out, master_stderr = master.wait(60)
@@ -281,3 +287,11 @@ def test_custom_messages_go_both_ways_in_a_mixed_fleet(master: str, target: Loop
     assert "Unknown message type received from worker" in run.master_stderr
     assert "nobody-listens" in run.master_stderr
     assert run.master_code == 0, run.master_stderr
+
+
+@pytest.mark.parametrize("master", ["locust", "rocust"])
+def test_workers_fetch_the_locustfile_from_the_master(master: str, target: LoopbackServer, tmp_path: Path) -> None:
+    run = run_fleet(master, ["locust", "rocust"], tmp_path, target.url, fetch=True)
+    assert not (tmp_path / "workers" / "locustfile.py").exists()
+    assert int(run.stats["Request Count"]) == sum(w["requests"] for w in run.workers) > 0, run.master_stderr
+    assert run.worker_codes == [0, 0]

@@ -15,8 +15,16 @@ use crate::options::Options;
 use crate::resolve::{Found, Keys, Resolver};
 use crate::spec::{self, Arity};
 
-/// The two options the early parse needs from the command line.
-const WANTED: [&str; 2] = ["locustfile", "config"];
+/// The options the early parse needs from the command line (a worker
+/// with `-f -` needs its master's address before the locustfile exists).
+const WANTED: [&str; 6] = [
+    "locustfile",
+    "config",
+    "worker",
+    "slave",
+    "master-host",
+    "master-port",
+];
 
 /// Finds `-f/--locustfile` and `--config` on a command line that may hold
 /// options nobody knows yet; unknown words are skipped. Spellings are the
@@ -25,9 +33,9 @@ const WANTED: [&str; 2] = ["locustfile", "config"];
 /// `-H -f` is not read as a locustfile option.
 fn scan(args: &[String]) -> CommandLine {
     let mut given: HashMap<&'static str, Option<Vec<String>>> = HashMap::new();
-    let mut found = |long: &'static str, value: String| {
+    let mut found = |long: &'static str, value: Option<String>| {
         if WANTED.contains(&long) {
-            given.insert(long, Some(vec![value]));
+            given.insert(long, value.map(|v| vec![v]));
         }
     };
     let mut i = 0;
@@ -50,11 +58,11 @@ fn scan(args: &[String]) -> CommandLine {
                 continue;
             };
             match (spec.arity(), explicit) {
-                (Arity::Flag, _) => {}
-                (_, Some(value)) => found(spec.long, value),
+                (Arity::Flag, _) => found(spec.long, None),
+                (_, Some(value)) => found(spec.long, Some(value)),
                 (Arity::One, None) => {
                     if let Some(value) = args.get(i) {
-                        found(spec.long, value.clone());
+                        found(spec.long, Some(value.clone()));
                         i += 1;
                     }
                 }
@@ -80,12 +88,12 @@ fn scan(args: &[String]) -> CommandLine {
                 Arity::One if !rest.is_empty() => {
                     found(
                         spec.long,
-                        rest.strip_prefix('=').unwrap_or(rest).to_string(),
+                        Some(rest.strip_prefix('=').unwrap_or(rest).to_string()),
                     );
                 }
                 Arity::One => {
                     if let Some(value) = args.get(i) {
-                        found(spec.long, value.clone());
+                        found(spec.long, Some(value.clone()));
                         i += 1;
                     }
                 }
@@ -123,6 +131,34 @@ pub fn locustfile_option(
         Some((Found::One(value), _, _)) => value,
         _ => Options::default().locustfile,
     })
+}
+
+/// Where a worker finds its master (`--worker`, `--master-host`,
+/// `--master-port`), found as [`locustfile_option`] finds the locustfile:
+/// a worker with `-f -` fetches its locustfile before the full parse.
+pub fn worker_connection(
+    args: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    home: Option<&Path>,
+) -> Result<(bool, String, u16), CliError> {
+    let resolver = Resolver::new(scan(args), env, cwd, home, &[], Keys::Tolerant)?;
+    let defaults = Options::default();
+    let find = |long: &str| {
+        let spec = spec::by_long(long).expect("the worker options are in the table");
+        resolver.find(spec).map(|found| found.map(|(f, _, _)| f))
+    };
+    let worker = matches!(find("worker")?, Some(Found::Flag(true)));
+    let host = match find("master-host")? {
+        Some(Found::One(host)) => host,
+        _ => defaults.master_host,
+    };
+    let port_spec = spec::by_long("master-port").expect("--master-port is in the table");
+    let port = match find("master-port")? {
+        Some(Found::One(port)) => crate::convert::port(port_spec, &port)?,
+        _ => defaults.master_port,
+    };
+    Ok((worker, host, port))
 }
 
 #[cfg(test)]
@@ -168,5 +204,46 @@ mod tests {
         );
         assert_eq!(scanned(&["--", "-f", "c.py"]), None);
         assert_eq!(scanned(&["User", "-u", "5"]), None);
+    }
+
+    #[test]
+    fn a_worker_finds_its_master_before_the_locustfile_exists() {
+        let dir = std::env::temp_dir();
+        let connection = |args: &[&str], vars: &[(&str, &str)]| {
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let env =
+                move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            worker_connection(&args, &env, &dir, None)
+        };
+        assert_eq!(
+            connection(&["-f", "-", "--worker", "--my-opt", "1"], &[]).unwrap(),
+            (true, "127.0.0.1".to_string(), 5557)
+        );
+        assert_eq!(
+            connection(
+                &["--slave", "--master-host=m", "--master-port", "6000"],
+                &[]
+            )
+            .unwrap(),
+            (true, "m".to_string(), 6000)
+        );
+        assert_eq!(
+            connection(
+                &[],
+                &[
+                    ("LOCUST_MODE_WORKER", "true"),
+                    ("LOCUST_MASTER_NODE_HOST", "svc"),
+                    ("LOCUST_MASTER_NODE_PORT", "5558")
+                ]
+            )
+            .unwrap(),
+            (true, "svc".to_string(), 5558)
+        );
+        assert!(!connection(&["-f", "-"], &[]).unwrap().0);
+        assert!(connection(&["--master-port", "x"], &[]).is_err());
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod codec;
 pub mod custom;
+pub mod download;
 pub mod master;
 pub mod messages;
 pub mod transport;

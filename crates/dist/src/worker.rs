@@ -65,7 +65,7 @@ pub(crate) fn hostname() -> String {
     }
 }
 
-fn uuid4_hex() -> String {
+pub(crate) fn uuid4_hex() -> String {
     let mut bytes: [u8; 16] = rand::random();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;

@@ -742,6 +742,29 @@ impl Engine {
     }
 }
 
+/// `-f -`: the master's locustfiles, as (filename, contents) pairs or URLs;
+/// RuntimeError with Locust's message when the master does not give them.
+#[pyfunction]
+fn download_locustfiles(
+    py: Python<'_>,
+    master_host: String,
+    master_port: u16,
+) -> PyResult<Vec<Py<PyAny>>> {
+    use rocust_dist::download::LocustfileSource;
+    let sources = py
+        .detach(|| rocust_dist::download::download_locustfiles(&master_host, master_port))
+        .map_err(pyo3::exceptions::PyRuntimeError::new_err)?;
+    sources
+        .into_iter()
+        .map(|source| match source {
+            LocustfileSource::File { filename, contents } => {
+                Ok((filename, contents).into_pyobject(py)?.into_any().unbind())
+            }
+            LocustfileSource::Url(url) => Ok(url.into_pyobject(py)?.into_any().unbind()),
+        })
+        .collect()
+}
+
 #[pymodule]
 fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
@@ -754,6 +777,8 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ParsedOptions>()?;
     m.add_function(wrap_pyfunction!(options::parse_args, m)?)?;
     m.add_function(wrap_pyfunction!(options::locustfile_option, m)?)?;
+    m.add_function(wrap_pyfunction!(options::worker_connection, m)?)?;
+    m.add_function(wrap_pyfunction!(download_locustfiles, m)?)?;
     m.add("LOCUST_VERSION", rocust::LOCUST_VERSION)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())

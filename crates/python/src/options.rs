@@ -120,6 +120,23 @@ pub fn locustfile_option(py: Python<'_>, argv: Vec<String>) -> PyResult<Py<PyAny
     }
 }
 
+/// `(worker, master_host, master_port)` from `argv` (program name first),
+/// the environment and the config files, before the locustfile is imported
+/// (`-f -` fetches it from the master). Prints a usage error itself and
+/// returns the exit code then.
+#[pyfunction]
+pub fn worker_connection(py: Python<'_>, argv: Vec<String>) -> PyResult<Py<PyAny>> {
+    let (cwd, home, env) = process_context();
+    let args = argv.get(1..).unwrap_or_default();
+    match rocust_cli::worker_connection(args, &env, &cwd, home.as_deref()) {
+        Ok(found) => Ok(found.into_pyobject(py)?.into_any().unbind()),
+        Err(e) => {
+            e.print();
+            Ok(e.exit_code.into_pyobject(py)?.into_any().unbind())
+        }
+    }
+}
+
 /// Parses `argv` (program name first) with this process's environment and
 /// config files. `custom` lists the locustfile's own options as
 /// `describe_custom_options` gives them. Prints help, version or the usage

@@ -302,14 +302,23 @@ def parse_locustfiles_from_master(locustfile_sources: List[Any]) -> List[str]:
 
 
 def retrieve_locustfiles_from_master(options: argparse.Namespace) -> List[str]:
-    """``-f -``: only a worker may ask its master for the locustfiles."""
+    """``-f -``: a worker asks its master for the locustfiles and writes them to the
+    temporary directory, as Locust does."""
     if not options.worker:
         sys.stderr.write(
             "locustfile was set to '-' (meaning to download from master) but --worker was not specified.\n"
         )
         sys.exit(1)
-    sys.stderr.write("rocust: error: --worker is not available yet in this version of rocust (use --headless)\n")
-    sys.exit(2)
+    from rocust._engine import download_locustfiles
+
+    try:
+        sources = download_locustfiles(options.master_host, options.master_port)
+    except RuntimeError as e:
+        sys.stderr.write(f"{e}\n")
+        sys.exit(1)
+    return parse_locustfiles_from_master(
+        [{"filename": s[0], "contents": s[1]} if isinstance(s, tuple) else s for s in sources]
+    )
 
 
 # -- option types --------------------------------------------------------------------

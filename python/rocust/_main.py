@@ -28,7 +28,36 @@ from ._transport import transport_factory
 
 
 def run_session(args: List[str]) -> int:
-    """The whole run; returns the process exit code."""
+    """The whole run; returns the process exit code. ``--processes`` forks first."""
+    early = _engine.early_options(args)
+    if isinstance(early, int):
+        return early
+    if early["processes"] is None:
+        return run_one(args)
+    return run_processes(args, early)
+
+
+def run_processes(args: List[str], early: Dict[str, Any]) -> int:
+    """``--processes N``: N forked workers (one per CPU with -1); this process becomes
+    their master unless ``--worker`` is given, then it only waits for them. Forked
+    before the engine exists, so each child starts its own."""
+    from . import _processes
+
+    count = early["processes"] if early["processes"] > 0 else (os.cpu_count() or 1)
+    host = early["master_host"] if early["worker"] else "127.0.0.1"
+    port = early["master_port"] if early["worker"] else early["master_bind_port"]
+    child_args = ["--worker", "--processes", "0", "--master-host", host, "--master-port", str(port)]
+    children = _processes.fork_workers(count)
+    if children is None:
+        return run_one([*args, *child_args])
+    if early["worker"]:
+        return _processes.supervise_workers(children)
+    code = run_one([*args, "--master", "--expect-workers", str(count), "--processes", "0"])
+    return _processes.reap_after_master(children, code)
+
+
+def run_one(args: List[str]) -> int:
+    """The run of this process."""
     _import_hook.install()
     from ._locust._http.transport import set_transport_factory
     from ._locust.log import setup_logging
@@ -65,11 +94,12 @@ def locustfiles_from_master(args: List[str]) -> List[str]:
     """``-f -``: a worker's locustfiles come from its master."""
     from ._locust.argument_parser import parse_locustfile_paths, retrieve_locustfiles_from_master
 
-    found = _engine.worker_connection(args)
+    found = _engine.early_options(args)
     if isinstance(found, int):
         sys.exit(found)
-    worker, master_host, master_port = found
-    options = argparse.Namespace(worker=worker, master_host=master_host, master_port=master_port)
+    options = argparse.Namespace(
+        worker=found["worker"], master_host=found["master_host"], master_port=found["master_port"]
+    )
     return parse_locustfile_paths(retrieve_locustfiles_from_master(options))
 
 

@@ -22,9 +22,9 @@ from rocust_cli.harness import LoopbackServer, _clean_env, command_for
 
 LOCUSTFILE = """
 import json
-import sys
 
 from locust import HttpUser, constant, events, task
+from locust.runners import WorkerRunner
 
 class Reader(HttpUser):
     weight = 3
@@ -60,7 +60,7 @@ def _users(environment, **_kwargs):
 
 @events.quitting.add_listener
 def _report(environment, **_kwargs):
-    if "--worker" in sys.argv:
+    if isinstance(environment.runner, WorkerRunner):
         print("@@ " + json.dumps(SEEN), flush=True)
 """
 
@@ -224,7 +224,6 @@ def test_failures_fail_the_master_and_workers_exit_cleanly(fleets: Dict[str, Fle
 MESSAGES = """
 import datetime
 import json
-import sys
 
 from locust import HttpUser, constant, events, task
 from locust.runners import MasterRunner, WorkerRunner
@@ -295,3 +294,20 @@ def test_workers_fetch_the_locustfile_from_the_master(master: str, target: Loopb
     assert not (tmp_path / "workers" / "locustfile.py").exists()
     assert int(run.stats["Request Count"]) == sum(w["requests"] for w in run.workers) > 0, run.master_stderr
     assert run.worker_codes == [0, 0]
+
+
+def test_processes_fork_python_workers_under_their_master(target: LoopbackServer, tmp_path: Path) -> None:
+    (tmp_path / "locustfile.py").write_text(LOCUSTFILE)
+    port = free_port()
+    args = [
+        "-f", "locustfile.py", "--processes", "2", "--headless", "-u", "4", "-r", "100", "-t", "4s",
+        "--master-bind-port", str(port), "-H", target.url, "--csv", "out",
+    ]  # fmt: skip
+    code, out, err = start("rocust", args, tmp_path, "processes").wait(60)
+    assert code == 1, err
+    assert "2 workers connected" in err, err
+    workers = marks(out)
+    assert len(workers) == 2, out
+    stats = aggregated(tmp_path / "out_stats.csv")
+    assert int(stats["Request Count"]) == sum(w["requests"] for w in workers) > 0, err
+    assert sum(sum(w["users"].values()) for w in workers) == 4

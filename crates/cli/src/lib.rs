@@ -72,7 +72,7 @@ use std::path::{Path, PathBuf};
 pub use custom::{CustomNargs, CustomOption, ParsedWithCustom};
 pub use error::{CliError, CliErrorKind, PROG};
 pub use help::{help_text, help_text_with};
-pub use locustfile::{locustfile_option, worker_connection};
+pub use locustfile::{early_options, locustfile_option, EarlyOptions};
 pub use options::{LogLevel, Options, Processes, Source};
 pub use rocust_core::timespan::parse_timespan;
 

@@ -11,19 +11,22 @@ use std::path::Path;
 use crate::command_line::CommandLine;
 use crate::custom::is_value;
 use crate::error::CliError;
-use crate::options::Options;
+use crate::options::{Options, Processes};
 use crate::resolve::{Found, Keys, Resolver};
 use crate::spec::{self, Arity};
 
 /// The options the early parse needs from the command line (a worker
 /// with `-f -` needs its master's address before the locustfile exists).
-const WANTED: [&str; 6] = [
+const WANTED: [&str; 9] = [
     "locustfile",
     "config",
+    "master",
+    "master-bind-port",
     "worker",
     "slave",
     "master-host",
     "master-port",
+    "processes",
 ];
 
 /// Finds `-f/--locustfile` and `--config` on a command line that may hold
@@ -133,32 +136,60 @@ pub fn locustfile_option(
     })
 }
 
-/// Where a worker finds its master (`--worker`, `--master-host`,
-/// `--master-port`), found as [`locustfile_option`] finds the locustfile:
-/// a worker with `-f -` fetches its locustfile before the full parse.
-pub fn worker_connection(
+/// The options that decide, before the locustfile is imported, which
+/// processes run: `--processes` forks first, and a worker with `-f -` needs
+/// its master's address to fetch the locustfile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EarlyOptions {
+    pub master: bool,
+    pub master_bind_port: u16,
+    pub worker: bool,
+    pub master_host: String,
+    pub master_port: u16,
+    pub processes: Option<Processes>,
+}
+
+/// [`EarlyOptions`] as the full parse will see them, found as
+/// [`locustfile_option`] finds the locustfile.
+pub fn early_options(
     args: &[String],
     env: &dyn Fn(&str) -> Option<String>,
     cwd: &Path,
     home: Option<&Path>,
-) -> Result<(bool, String, u16), CliError> {
+) -> Result<EarlyOptions, CliError> {
     let resolver = Resolver::new(scan(args), env, cwd, home, &[], Keys::Tolerant)?;
     let defaults = Options::default();
-    let find = |long: &str| {
-        let spec = spec::by_long(long).expect("the worker options are in the table");
-        resolver.find(spec).map(|found| found.map(|(f, _, _)| f))
+    let spec = |long: &str| spec::by_long(long).expect("the early options are in the table");
+    let text = |long: &str| -> Result<Option<String>, CliError> {
+        Ok(match resolver.find(spec(long))? {
+            Some((Found::One(value), _, _)) => Some(value),
+            _ => None,
+        })
     };
-    let worker = matches!(find("worker")?, Some(Found::Flag(true)));
-    let host = match find("master-host")? {
-        Some(Found::One(host)) => host,
-        _ => defaults.master_host,
+    let flag = |long: &str| -> Result<bool, CliError> {
+        Ok(matches!(
+            resolver.find(spec(long))?,
+            Some((Found::Flag(true), _, _))
+        ))
     };
-    let port_spec = spec::by_long("master-port").expect("--master-port is in the table");
-    let port = match find("master-port")? {
-        Some(Found::One(port)) => crate::convert::port(port_spec, &port)?,
-        _ => defaults.master_port,
+    let port = |long: &str, default: u16| -> Result<u16, CliError> {
+        match text(long)? {
+            Some(port) => crate::convert::port(spec(long), &port),
+            None => Ok(default),
+        }
     };
-    Ok((worker, host, port))
+    let processes = match text("processes")? {
+        Some(n) => crate::convert::processes(spec("processes"), &n)?,
+        None => None,
+    };
+    Ok(EarlyOptions {
+        master: flag("master")?,
+        master_bind_port: port("master-bind-port", defaults.master_bind_port)?,
+        worker: flag("worker")?,
+        master_host: text("master-host")?.unwrap_or(defaults.master_host),
+        master_port: port("master-port", defaults.master_port)?,
+        processes,
+    })
 }
 
 #[cfg(test)]
@@ -217,7 +248,7 @@ mod tests {
                 .collect();
             let env =
                 move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-            worker_connection(&args, &env, &dir, None)
+            early_options(&args, &env, &dir, None).map(|o| (o.worker, o.master_host, o.master_port))
         };
         assert_eq!(
             connection(&["-f", "-", "--worker", "--my-opt", "1"], &[]).unwrap(),
@@ -244,6 +275,22 @@ mod tests {
             (true, "svc".to_string(), 5558)
         );
         assert!(!connection(&["-f", "-"], &[]).unwrap().0);
+        let early = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            early_options(&args, &|_: &str| None, &dir, None).unwrap()
+        };
+        assert_eq!(
+            early(&["--processes", "4"]).processes,
+            Some(Processes::Count(4))
+        );
+        assert_eq!(
+            early(&["--processes=-1"]).processes,
+            Some(Processes::PerCpu)
+        );
+        assert_eq!(early(&["--processes", "0"]).processes, None);
+        let master = early(&["--master", "--master-bind-port", "6001"]);
+        assert!(master.master && !master.worker);
+        assert_eq!(master.master_bind_port, 6001);
         assert!(connection(&["--master-port", "x"], &[]).is_err());
     }
 }

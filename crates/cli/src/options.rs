@@ -303,9 +303,6 @@ impl Options {
                 }
             }
         }
-        if self.processes.is_some() {
-            out.push("--processes");
-        }
         if !self.config_users.is_empty() {
             out.push("--config-users");
         }

@@ -777,7 +777,7 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ParsedOptions>()?;
     m.add_function(wrap_pyfunction!(options::parse_args, m)?)?;
     m.add_function(wrap_pyfunction!(options::locustfile_option, m)?)?;
-    m.add_function(wrap_pyfunction!(options::worker_connection, m)?)?;
+    m.add_function(wrap_pyfunction!(options::early_options, m)?)?;
     m.add_function(wrap_pyfunction!(download_locustfiles, m)?)?;
     m.add("LOCUST_VERSION", rocust::LOCUST_VERSION)?;
     m.add("VERSION", env!("CARGO_PKG_VERSION"))?;

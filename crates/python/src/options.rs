@@ -120,16 +120,30 @@ pub fn locustfile_option(py: Python<'_>, argv: Vec<String>) -> PyResult<Py<PyAny
     }
 }
 
-/// `(worker, master_host, master_port)` from `argv` (program name first),
-/// the environment and the config files, before the locustfile is imported
-/// (`-f -` fetches it from the master). Prints a usage error itself and
-/// returns the exit code then.
+/// The options that decide which processes run, from `argv` (program name
+/// first), the environment and the config files, before the locustfile is
+/// imported: a dict of `master`, `master_bind_port`, `worker`,
+/// `master_host`, `master_port` and `processes` (None, -1 or a count).
+/// Prints a usage error itself and returns the exit code then.
 #[pyfunction]
-pub fn worker_connection(py: Python<'_>, argv: Vec<String>) -> PyResult<Py<PyAny>> {
+pub fn early_options(py: Python<'_>, argv: Vec<String>) -> PyResult<Py<PyAny>> {
     let (cwd, home, env) = process_context();
     let args = argv.get(1..).unwrap_or_default();
-    match rocust_cli::worker_connection(args, &env, &cwd, home.as_deref()) {
-        Ok(found) => Ok(found.into_pyobject(py)?.into_any().unbind()),
+    match rocust_cli::early_options(args, &env, &cwd, home.as_deref()) {
+        Ok(o) => {
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("master", o.master)?;
+            d.set_item("master_bind_port", o.master_bind_port)?;
+            d.set_item("worker", o.worker)?;
+            d.set_item("master_host", o.master_host)?;
+            d.set_item("master_port", o.master_port)?;
+            let processes: Option<i64> = o.processes.map(|p| match p {
+                rocust_cli::Processes::PerCpu => -1,
+                rocust_cli::Processes::Count(n) => n as i64,
+            });
+            d.set_item("processes", processes)?;
+            Ok(d.into_any().unbind())
+        }
         Err(e) => {
             e.print();
             Ok(e.exit_code.into_pyobject(py)?.into_any().unbind())

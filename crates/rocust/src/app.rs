@@ -15,6 +15,7 @@ use rocust_core::user::{DynUserClass, TaskFilter, UserClassInfo};
 use rocust_report::ReportSettings;
 use rocust_web::RunInfo;
 
+use crate::processes::{self, Role};
 use crate::reports::Reports;
 use crate::web::WebStart;
 use crate::{distributed, logging, run, InitHook};
@@ -264,6 +265,30 @@ pub fn run_options(options: &Options, source: &mut dyn UserSource) -> i32 {
         return 0;
     }
 
+    match processes::fork_workers(options) {
+        Ok(Role::Alone) => run_test(options, source, infos, shape),
+        Ok(Role::Child(options)) => run_test(&options, source, infos, shape),
+        Ok(Role::Parent { options, children }) if options.worker => {
+            processes::supervise_workers(children)
+        }
+        Ok(Role::Parent { options, children }) => {
+            let code = run_test(&options, source, infos, shape);
+            processes::reap_after_master(children, code)
+        }
+        Err(e) => {
+            log::error!("{e}");
+            1
+        }
+    }
+}
+
+/// The test itself, in this process: runner, reports, web UI, run.
+fn run_test(
+    options: &Options,
+    source: &mut dyn UserSource,
+    infos: Vec<UserClassInfo>,
+    shape: Option<Box<dyn LoadTestShape>>,
+) -> i32 {
     let env = Environment::new(options.host.clone());
     // Two threads: a listener that blocks (Python's run on the main thread while
     // the control side waits, as Locust fires events synchronously) holds one,

@@ -30,6 +30,7 @@ pub mod app;
 mod distributed;
 mod keyboard;
 mod logging;
+mod processes;
 mod reports;
 mod run;
 mod web;

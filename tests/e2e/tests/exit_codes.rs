@@ -105,7 +105,14 @@ fn assert_not_available(args: &[&str], names: &str) {
 
 #[test]
 fn options_of_later_issues_are_not_available_yet() {
-    assert_not_available(&["--headless", "--processes", "2"], "--processes");
+    assert_not_available(
+        &[
+            "--headless",
+            "--config-users",
+            r#"{"user_class_name": "CatchUser"}"#,
+        ],
+        "--config-users",
+    );
 }
 
 #[test]

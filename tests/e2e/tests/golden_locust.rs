@@ -9,11 +9,12 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use common::csv::{CsvFile, SUFFIXES};
 use common::tables::Summary;
-use common::{load_test, spawn, users, DemoTarget, Run, Running, TempDir, RUN_TIMEOUT};
+use common::{
+    load_test, locust_binary, spawn, users, DemoTarget, Run, Running, TempDir, RUN_TIMEOUT,
+};
 
 const IMPORTS: &str = "from locust import HttpUser, task, constant\n";
 
@@ -64,40 +65,6 @@ class WeightB(HttpUser):
     def fast(self):
         self.client.get("/fast")
 "#;
-
-const LOCUST_VERSION: &str = "2.47.0";
-
-/// `locust` from the venv; fails (never skips) when it is not installed.
-fn locust_binary() -> PathBuf {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let venv = match std::env::var_os("ROCUST_LOCUST_VENV").filter(|v| !v.is_empty()) {
-        Some(v) => PathBuf::from(v),
-        None => repo.join(".venv-locust"),
-    };
-    let binary = venv.join("bin").join("locust");
-    assert!(
-        binary.is_file(),
-        "real Locust {LOCUST_VERSION} is needed at {} for the golden comparison: run \
-         `bash scripts/install-test-deps.sh` (it creates the venv; ROCUST_LOCUST_VENV picks another)",
-        binary.display()
-    );
-    let installed = std::fs::read_dir(venv.join("lib"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .any(|python| {
-            python
-                .path()
-                .join(format!("site-packages/locust-{LOCUST_VERSION}.dist-info"))
-                .is_dir()
-        });
-    assert!(
-        installed,
-        "{} is not Locust {LOCUST_VERSION}: run `bash scripts/install-test-deps.sh`",
-        venv.display()
-    );
-    binary
-}
 
 /// Runs Locust (with a locustfile of `classes`) and rocust with the same
 /// arguments at once, each in its own dir; `rocust_only` is added for rocust.

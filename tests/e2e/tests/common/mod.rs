@@ -319,3 +319,37 @@ pub fn all_users_spawned(stderr: &str) -> serde_json::Map<String, serde_json::Va
 pub fn log_lines(stderr: &str) -> impl Iterator<Item = &str> {
     stderr.lines().filter(|l| tables::is_log_line(l))
 }
+
+const LOCUST_VERSION: &str = "2.47.0";
+
+/// `locust` from the venv; fails (never skips) when it is not installed.
+pub fn locust_binary() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let venv = match std::env::var_os("ROCUST_LOCUST_VENV").filter(|v| !v.is_empty()) {
+        Some(v) => PathBuf::from(v),
+        None => repo.join(".venv-locust"),
+    };
+    let binary = venv.join("bin").join("locust");
+    assert!(
+        binary.is_file(),
+        "real Locust {LOCUST_VERSION} is needed at {} for the golden comparison: run \
+         `bash scripts/install-test-deps.sh` (it creates the venv; ROCUST_LOCUST_VENV picks another)",
+        binary.display()
+    );
+    let installed = std::fs::read_dir(venv.join("lib"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|python| {
+            python
+                .path()
+                .join(format!("site-packages/locust-{LOCUST_VERSION}.dist-info"))
+                .is_dir()
+        });
+    assert!(
+        installed,
+        "{} is not Locust {LOCUST_VERSION}: run `bash scripts/install-test-deps.sh`",
+        venv.display()
+    );
+    binary
+}

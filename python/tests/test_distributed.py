@@ -311,3 +311,76 @@ def test_processes_fork_python_workers_under_their_master(target: LoopbackServer
     stats = aggregated(tmp_path / "out_stats.csv")
     assert int(stats["Request Count"]) == sum(w["requests"] for w in workers) > 0, err
     assert sum(sum(w["users"].values()) for w in workers) == 4
+
+
+SHAPE_AND_TAGS = """
+import json
+
+from locust import HttpUser, LoadTestShape, constant, events, tag, task
+from locust.runners import WorkerRunner
+
+class Tagged(HttpUser):
+    wait_time = constant(0.2)
+
+    @tag("a")
+    @task
+    def tagged(self):
+        self.client.get("/a")
+
+    @task
+    def untagged(self):
+        self.client.get("/b")
+
+class Steps(LoadTestShape):
+    def tick(self):
+        t = self.get_run_time()
+        if t < 3:
+            return (2, 10)
+        if t < 6:
+            return (4, 10)
+        return None
+
+SEEN = {"requests": 0, "users": {}}
+
+@events.request.add_listener
+def _count(**_kwargs):
+    SEEN["requests"] += 1
+
+@events.test_stopping.add_listener
+def _users(environment, **_kwargs):
+    SEEN["users"] = dict(environment.runner.user_classes_count)
+
+@events.quitting.add_listener
+def _report(environment, **_kwargs):
+    if isinstance(environment.runner, WorkerRunner):
+        print("@@ " + json.dumps(SEEN), flush=True)
+"""
+
+
+@pytest.mark.parametrize("master", ["locust", "rocust"])
+def test_a_shape_and_tags_drive_a_mixed_fleet(master: str, target: LoopbackServer, tmp_path: Path) -> None:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "locustfile.py").write_text(SHAPE_AND_TAGS)
+    port = free_port()
+    master_args = [
+        "-f", "locustfile.py", "--master", "--headless", "--tags", "a", "--expect-workers", "2",
+        "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), "-H", target.url, "--csv", "out",
+    ]  # fmt: skip
+    proc = start(master, master_args, tmp_path, "master")
+    workers = [
+        start(tool, ["-f", "locustfile.py", "--worker", "--master-port", str(port)], tmp_path, f"w{i}-{tool}")
+        for i, tool in enumerate(["locust", "rocust"])
+    ]
+    code, _, err = proc.wait(60)
+    assert code == 0, err
+    assert "Shape test updating to 4 users" in err, err
+    seen = []
+    for w in workers:
+        w_code, out, w_err = w.wait(20)
+        assert w_code == 0, w_err
+        seen.append(marks(out)[-1])
+    assert sum(sum(s["users"].values()) for s in seen) == 4, seen
+    with (tmp_path / "out_stats.csv").open() as f:
+        names = {row["Name"] for row in csv.DictReader(f)}
+    assert names == {"/a", "Aggregated"}, names
+    assert int(aggregated(tmp_path / "out_stats.csv")["Request Count"]) == sum(s["requests"] for s in seen) > 0

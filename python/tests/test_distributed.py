@@ -384,3 +384,80 @@ def test_a_shape_and_tags_drive_a_mixed_fleet(master: str, target: LoopbackServe
         names = {row["Name"] for row in csv.DictReader(f)}
     assert names == {"/a", "Aggregated"}, names
     assert int(aggregated(tmp_path / "out_stats.csv")["Request Count"]) == sum(s["requests"] for s in seen) > 0
+
+
+RAISING = """
+from locust import HttpUser, constant, task
+
+class Raising(HttpUser):
+    wait_time = constant(0.5)
+
+    @task
+    def boom(self):
+        raise ValueError("boom in a task")
+"""
+
+
+@pytest.mark.parametrize("master", ["locust", "rocust"])
+def test_task_exceptions_on_workers_reach_the_master_and_fail_the_run(
+    master: str, target: LoopbackServer, tmp_path: Path
+) -> None:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "locustfile.py").write_text(RAISING)
+    port = free_port()
+    master_args = [
+        "-f", "locustfile.py", "--master", "--headless", "-u", "2", "-r", "100", "-t", "3s",
+        "--expect-workers", "2", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+        "-H", target.url, "--csv", "out",
+    ]  # fmt: skip
+    proc = start(master, master_args, tmp_path, "master")
+    workers = [
+        start(tool, ["-f", "locustfile.py", "--worker", "--master-port", str(port)], tmp_path, f"w{i}-{tool}")
+        for i, tool in enumerate(["locust", "rocust"])
+    ]
+    code, _, err = proc.wait(60)
+    for w in workers:
+        assert w.wait(20)[0] == 0
+    assert code == 1, err
+    with (tmp_path / "out_exceptions.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    # One row per distinct traceback: Locust's and rocust's task runners differ in their frames.
+    assert rows and all("boom in a task" in r["Message"] for r in rows), rows
+    assert sum(int(r["Count"]) for r in rows) > 2, rows
+    nodes = {n for r in rows for n in r["Nodes"].split(", ")}
+    assert len(nodes) == 2, rows
+
+
+BUSY = """
+import time
+
+from locust import HttpUser, constant, task
+
+class Busy(HttpUser):
+    wait_time = constant(0.1)
+
+    @task
+    def spin(self):
+        self.client.get("/")
+        end = time.time() + 8
+        while time.time() < end:
+            pass
+"""
+
+
+def test_a_worker_busy_in_python_keeps_heartbeating(target: LoopbackServer, tmp_path: Path) -> None:
+    """Locust's worker misses heartbeats while a task holds the CPU; rocust's come from Rust."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "locustfile.py").write_text(BUSY)
+    port = free_port()
+    master_args = [
+        "-f", "locustfile.py", "--master", "--headless", "-u", "1", "-r", "100", "-t", "10s",
+        "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), "-H", target.url,
+    ]  # fmt: skip
+    proc = start("rocust", master_args, tmp_path, "master")
+    worker = start("rocust", ["-f", "locustfile.py", "--worker", "--master-port", str(port)], tmp_path, "worker")
+    code, _, err = proc.wait(60)
+    worker.wait(30)
+    assert code == 0, err
+    assert "All users spawned" in err, err
+    assert "missing" not in err, err

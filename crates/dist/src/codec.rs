@@ -58,6 +58,35 @@ pub fn encode<T: Serialize + ?Sized>(kind: &str, data: &T, node_id: &str) -> Vec
         .expect("msgpack encoding of owned data into a Vec cannot fail")
 }
 
+/// The message type of a payload, read without decoding its data (so the
+/// frequent messages can be decoded straight into their types).
+pub fn peek_kind(payload: &[u8]) -> Option<&str> {
+    let (&first, rest) = payload.split_first()?;
+    if first != 0x93 {
+        return None;
+    }
+    let (len, rest) = match rest.split_first()? {
+        (&b, rest) if (0xa0..=0xbf).contains(&b) => ((b & 0x1f) as usize, rest),
+        (0xd9, rest) => {
+            let (&n, rest) = rest.split_first()?;
+            (n as usize, rest)
+        }
+        _ => return None,
+    };
+    std::str::from_utf8(rest.get(..len)?).ok()
+}
+
+/// Decodes a payload whose data is a `T`, without the dynamic value in
+/// between: `(data, node_id)`. `None` when it does not read as one (the
+/// caller then decodes it with [`decode`] for the precise error).
+pub fn decode_as<T: DeserializeOwned>(payload: &[u8]) -> Option<(T, String)> {
+    let mut rest = payload;
+    let mut de = rmp_serde::Deserializer::new(&mut rest);
+    let (_, data, node_id): (serde::de::IgnoredAny, T, String) =
+        serde::Deserialize::deserialize(&mut de).ok()?;
+    rest.is_empty().then_some((data, node_id))
+}
+
 /// Decodes one payload; anything but exactly one 3-element array of
 /// (str, any, str) is an error, as Locust's `Message(*loads(...))` refuses it.
 pub fn decode(payload: &[u8]) -> Result<Message, DecodeError> {
@@ -173,6 +202,28 @@ mod tests {
         assert!(bytes
             .windows(9)
             .any(|w| w == [0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]));
+    }
+
+    #[test]
+    fn the_kind_is_read_first_and_typed_data_straight() {
+        let data = Value::Map(vec![("index".into(), 3.into())]);
+        let bytes = encode("ack", &data, "node");
+        assert_eq!(peek_kind(&bytes), Some("ack"));
+        #[derive(serde::Deserialize)]
+        struct Ack {
+            index: i64,
+        }
+        let (ack, node) = decode_as::<Ack>(&bytes).unwrap();
+        assert_eq!((ack.index, node.as_str()), (3, "node"));
+        assert!(decode_as::<Ack>(&bytes[..bytes.len() - 1]).is_none());
+        assert!(decode_as::<Ack>(&[bytes.clone(), vec![0]].concat()).is_none());
+        let long = "k".repeat(40);
+        assert_eq!(
+            peek_kind(&encode(&long, &Value::Nil, "n")),
+            Some(long.as_str())
+        );
+        assert_eq!(peek_kind(b"\x92\xa1a"), None);
+        assert_eq!(peek_kind(b"\x93\xa5ab"), None);
     }
 
     #[test]

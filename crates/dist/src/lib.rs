@@ -74,4 +74,8 @@ pub mod timing {
     pub const MASTER_HEARTBEAT_TIMEOUT: Duration = Duration::from_secs(60);
     pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
     pub const CONNECT_RETRY_COUNT: u32 = 60;
+    /// rocust's own: a worker whose master has not echoed its heartbeats
+    /// for this long connects again and says client_ready (Locust's workers
+    /// wait for MASTER_HEARTBEAT_TIMEOUT and quit).
+    pub const REINTRODUCE_AFTER: Duration = Duration::from_secs(15);
 }

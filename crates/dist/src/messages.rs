@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use rmpv::Value;
-use rocust_core::stats::{ErrorsMap, StatsEntryDict};
+use rocust_core::stats::{EntryStatusCodes, ErrorsMap, StatsEntryDict};
 use serde::{Deserialize, Serialize};
 
 /// Message types (Locust's strings).
@@ -75,6 +75,9 @@ pub struct StatsData {
     pub user_classes_count: ClassCounts,
     #[serde(default)]
     pub user_count: u64,
+    /// rocust's responses per status code (a key Locust masters ignore).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rocust_status_codes: Vec<EntryStatusCodes>,
 }
 
 /// The master's `spawn`: absolute user counts for this worker.
@@ -172,6 +175,7 @@ mod tests {
             errors: ErrorsMap::default(),
             user_classes_count: ClassCounts::from([("A".into(), 1)]),
             user_count: 1,
+            rocust_status_codes: Vec::new(),
         };
         let bytes = encode("stats", &data, "w");
         let msg = decode(&bytes).unwrap();

@@ -60,16 +60,36 @@ fn classes(sent: &Arc<AtomicU64>) -> Vec<rocust_core::user::DynUserClass> {
 }
 
 async fn master() -> Arc<MasterRunner> {
+    master_of(vec![
+        UserClassSpec::new("A", 3.0),
+        UserClassSpec::new("B", 1.0),
+    ])
+    .await
+}
+
+async fn master_of(user_classes: Vec<UserClassSpec>) -> Arc<MasterRunner> {
     let config = MasterConfig {
         bind_host: "127.0.0.1".into(),
         bind_port: 0,
         headless: true,
-        user_classes: vec![UserClassSpec::new("A", 3.0), UserClassSpec::new("B", 1.0)],
+        user_classes,
         ..MasterConfig::default()
     };
     MasterRunner::bind(Environment::new(None), config, None)
         .await
         .unwrap()
+}
+
+fn worker_config(port: u16) -> WorkerConfig {
+    WorkerConfig {
+        master_host: "127.0.0.1".into(),
+        master_port: port,
+        node_id: node_id(),
+        task_filter: Default::default(),
+        web_base_path: String::new(),
+        log_lines: None,
+        set_host: None,
+    }
 }
 
 struct Worker {
@@ -82,16 +102,7 @@ fn worker(port: u16) -> Worker {
     let env = Environment::new(None);
     let sent = Arc::new(AtomicU64::new(0));
     let backend = Arc::new(NativeBackend::new(env.clone(), classes(&sent), 1).unwrap());
-    let config = WorkerConfig {
-        master_host: "127.0.0.1".into(),
-        master_port: port,
-        node_id: node_id(),
-        task_filter: Default::default(),
-        web_base_path: String::new(),
-        log_lines: None,
-        set_host: None,
-    };
-    let (runner, events) = WorkerRunner::new(env, backend, config);
+    let (runner, events) = WorkerRunner::new(env, backend, worker_config(port));
     let r = runner.clone();
     let done = tokio::spawn(async move { r.run(events).await });
     Worker { runner, sent, done }
@@ -151,13 +162,17 @@ async fn the_master_spreads_users_and_merges_every_request_its_workers_made() {
         assert_eq!(w.done.await.unwrap(), None);
         sent += w.sent.load(Ordering::SeqCst);
     }
-    let merged = master
+    let (merged, ok) = master
         .environment()
         .stats
-        .with_request_stats(|s| s.get("/a", "GET").map(|e| e.num_requests))
+        .with_request_stats(|s| {
+            s.get("/a", "GET")
+                .map(|e| (e.num_requests, e.status_codes.get(&200).copied()))
+        })
         .unwrap();
     assert!(merged > midway);
     assert_eq!(merged, sent);
+    assert_eq!(ok, Some(sent), "responses per status code travel too");
 }
 
 /// A raw DEALER, to say what a well-behaved worker never would.
@@ -274,4 +289,132 @@ async fn a_restarted_master_adopts_the_workers_of_the_one_before() {
     .await;
     second.quit().await;
     assert_eq!(w.done.await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_joins_a_running_test_gets_its_share() {
+    let master = master().await;
+    let port = master.local_addr().port();
+    let first = worker(port);
+    until("a ready worker", Duration::from_secs(10), || {
+        ready(&master) == 1
+    })
+    .await;
+    master.start(4, 100.0, None);
+    until("4 users on one worker", Duration::from_secs(5), || {
+        first.runner.user_count() == 4
+    })
+    .await;
+    // Locust redistributes on every join, with or without --enable-rebalancing.
+    let late = worker(port);
+    until("users spread over both", Duration::from_secs(10), || {
+        first.runner.user_count() == 2 && late.runner.user_count() == 2
+    })
+    .await;
+    master.quit().await;
+    assert_eq!(first.done.await.unwrap(), None);
+    assert_eq!(late.done.await.unwrap(), None);
+}
+
+/// A master that says what a well-behaved master never would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_from_the_master_leaves_the_worker_working() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut fake = zeromq::RouterSocket::new();
+    fake.bind_listener(listener).await.unwrap();
+    let w = worker(port);
+    let first = tokio::time::timeout(Duration::from_secs(10), fake.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let identity = first.get(0).unwrap().clone();
+    let send = |payload: Vec<u8>| {
+        let mut message = zeromq::ZmqMessage::from(payload);
+        message.push_front(identity.clone());
+        message
+    };
+    let id = String::from_utf8(identity.to_vec()).unwrap();
+    for payload in [
+        b"\xff\x00garbage".to_vec(),
+        vec![0x93, 0xa5],
+        codec::encode(
+            "spawn",
+            &Value::Map(vec![("timestamp".into(), 1.into())]),
+            &id,
+        ),
+        codec::encode("update_user_class", &Value::Nil, &id),
+        codec::encode("no_such_type", &Value::Nil, &id),
+        codec::encode("ack", &Value::Map(vec![("index".into(), 7.into())]), &id),
+    ] {
+        fake.send(send(payload)).await.unwrap();
+    }
+    until("the ack", Duration::from_secs(5), || {
+        w.runner.worker_index() == 7
+    })
+    .await;
+    let spawn = Value::Map(vec![
+        ("timestamp".into(), Value::F64(2.0)),
+        (
+            "user_classes_count".into(),
+            Value::Map(vec![("A".into(), 2.into()), ("B".into(), 0.into())]),
+        ),
+        ("host".into(), Value::Nil),
+        ("stop_timeout".into(), Value::Nil),
+        ("parsed_options".into(), Value::Map(vec![])),
+    ]);
+    fake.send(send(codec::encode("spawn", &spawn, &id)))
+        .await
+        .unwrap();
+    until("its users", Duration::from_secs(5), || {
+        w.runner.user_count() == 2
+    })
+    .await;
+    fake.send(send(codec::encode("quit", &Value::Nil, &id)))
+        .await
+        .unwrap();
+    assert_eq!(w.done.await.unwrap(), None);
+}
+
+/// Tasks that hold their engine thread do not stop the heartbeats, which
+/// come from the control runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_tasks_block_their_thread_still_heartbeats() {
+    struct Blocker;
+    impl Blocker {
+        async fn block(&mut self) -> TaskResult {
+            std::thread::sleep(Duration::from_secs(8));
+            Ok(())
+        }
+    }
+    let master = master_of(vec![UserClassSpec::new("Blocker", 1.0)]).await;
+    let port = master.local_addr().port();
+    let env = Environment::new(None);
+    let class = UserClass::new("Blocker", |_| Blocker)
+        .task(Blocker::block)
+        .into_dyn();
+    let backend = Arc::new(NativeBackend::new(env.clone(), vec![class], 1).unwrap());
+    let (runner, events) = WorkerRunner::new(env, backend, worker_config(port));
+    let r = runner.clone();
+    let done = tokio::spawn(async move { r.run(events).await });
+    until("a ready worker", Duration::from_secs(10), || {
+        ready(&master) == 1
+    })
+    .await;
+    master.start(1, 100.0, None);
+    until("the blocking user", Duration::from_secs(5), || {
+        runner.user_count() == 1
+    })
+    .await;
+    // Locust marks a worker missing after about 5 s without heartbeats.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let states: Vec<String> = master
+        .workers()
+        .unwrap()
+        .into_iter()
+        .map(|w| w.state)
+        .collect();
+    assert_eq!(states, ["running"]);
+    master.quit().await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), done).await;
 }

@@ -240,3 +240,47 @@ fn a_master_port_in_use_is_a_clear_error() {
         run.stderr
     );
 }
+
+#[test]
+fn workers_rejoin_a_master_killed_and_started_again() {
+    let target = DemoTarget::start();
+    let dir = TempDir::new("master-restart");
+    let port = free_port().to_string();
+    let master_args = |run_time: &'static str| {
+        vec![
+            "--master".to_string(),
+            "--headless".into(),
+            "-u".into(),
+            "2".into(),
+            "-r".into(),
+            "100".into(),
+            "-t".into(),
+            run_time.into(),
+            "--master-bind-port".into(),
+            port.clone(),
+            "-H".into(),
+            target.url.clone(),
+            "NamingUser".into(),
+        ]
+    };
+    let args: Vec<String> = master_args("60s");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = spawn(users(&args, dir.path()));
+    let worker = spawn(users(&["--worker", "--master-port", &port], dir.path()));
+    assert!(first.wait_for_stderr("All users spawned", Duration::from_secs(15)));
+    first.signal(libc::SIGKILL);
+    let _ = first.wait(Duration::from_secs(5));
+    // Locust's workers would ignore the new master until they quit 60 s later.
+    let args: Vec<String> = master_args("3s");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let second = spawn(users(&args, dir.path())).wait(Duration::from_secs(40));
+    second.assert_code(0);
+    assert!(
+        second.stderr.contains("1 workers connected"),
+        "{}",
+        second.stderr
+    );
+    let spawned = common::all_users_spawned(&second.stderr);
+    assert_eq!(spawned.get("NamingUser"), Some(&2.into()));
+    worker.wait(Duration::from_secs(10)).assert_code(0);
+}

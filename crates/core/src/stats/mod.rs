@@ -40,7 +40,7 @@ pub use exceptions::{ExceptionEntry, Exceptions};
 pub use history::HistoryRow;
 pub use number::Number;
 pub use request_stats::{RequestStats, AGGREGATED};
-pub use wire::{ErrorsMap, StatsEntryDict, StatsErrorDict, StatsReport};
+pub use wire::{EntryStatusCodes, ErrorsMap, StatsEntryDict, StatsErrorDict, StatsReport};
 
 use shard::Shard;
 

@@ -261,6 +261,12 @@ impl RequestStats {
     /// A worker's periodic report: the deltas since the previous one. Entries
     /// and the total are reset as of `now` and the errors cleared.
     pub fn take_report(&mut self, now: f64) -> StatsReport {
+        let status_codes = self
+            .entries
+            .iter()
+            .filter(|e| !e.status_codes.is_empty())
+            .map(|e| (e.name.clone(), e.method.clone(), e.status_codes.clone()))
+            .collect();
         let stats = self.serialize_stats_and_reset(now);
         let stats_total = self.total.serialize();
         self.total.reset(now);
@@ -271,6 +277,7 @@ impl RequestStats {
             stats,
             stats_total,
             errors,
+            status_codes,
         }
     }
 
@@ -296,5 +303,14 @@ impl RequestStats {
         }
         self.total
             .extend(&StatsEntry::unserialize(report.stats_total));
+        for (name, method, codes) in report.status_codes {
+            let entry = self.entry_mut(&name, &method, now);
+            for (&code, &n) in &codes {
+                *entry.status_codes.entry(code).or_insert(0) += n;
+            }
+            for (code, n) in codes {
+                *self.total.status_codes.entry(code).or_insert(0) += n;
+            }
+        }
     }
 }

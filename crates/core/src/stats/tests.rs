@@ -403,12 +403,13 @@ fn worker_reports_merge_on_the_master() {
     let rec = worker.recorder();
     for i in 0..10 {
         wclock.set(300.0 + i as f64);
-        rec.log(
+        rec.log_response(
             "GET",
             "/w",
             Some(20.0 + i as f64),
             5,
             (i % 2 == 0).then_some("HTTPError('500')"),
+            Some(if i % 2 == 0 { 500 } else { 200 }),
         );
     }
     let report = worker.take_report();
@@ -429,6 +430,9 @@ fn worker_reports_merge_on_the_master() {
         assert_eq!(rs.errors()[0].occurrences, 10);
         assert_eq!(rs.errors()[0].origin, ErrorOrigin::Remote);
         assert_eq!(rs.errors()[0].first_seen, Some(300.0));
+        let codes = std::collections::BTreeMap::from([(200, 10), (500, 10)]);
+        assert_eq!(e.status_codes, codes);
+        assert_eq!(rs.total.status_codes, codes);
     });
     // The worker starts over after a report.
     worker.with_request_stats(|rs| {

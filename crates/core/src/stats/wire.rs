@@ -88,7 +88,14 @@ pub struct StatsReport {
     pub stats: Vec<StatsEntryDict>,
     pub stats_total: StatsEntryDict,
     pub errors: ErrorsMap,
+    /// rocust's responses per status code, per entry: `[name, method,
+    /// {code: count}]`. A key Locust does not have; a Locust master ignores it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_codes: Vec<EntryStatusCodes>,
 }
+
+/// One entry's responses per HTTP status code in a worker's report.
+pub type EntryStatusCodes = (String, String, BTreeMap<u16, u64>);
 
 #[cfg(test)]
 mod tests {

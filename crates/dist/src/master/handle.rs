@@ -38,6 +38,9 @@ pub(super) async fn listen(runner: Weak<MasterRunner>, mut router: Router) {
             }
         };
         let client_id = String::from_utf8_lossy(&identity).into_owned();
+        if runner.handle_frequent(&payload) {
+            continue;
+        }
         match codec::decode(&payload) {
             Ok(msg) => runner.handle_message(&client_id, msg),
             Err(e) => {
@@ -149,6 +152,25 @@ impl MasterRunner {
             .as_ref()
             .is_some_and(|d| !d.dispatch_in_progress())
             && inner.state == RunnerState::Running
+    }
+
+    /// Heartbeats and stats, most of what a big fleet sends, decoded straight
+    /// into their types; `false` when the payload needs the general path.
+    fn handle_frequent(&self, payload: &[u8]) -> bool {
+        match codec::peek_kind(payload) {
+            Some(kind::HEARTBEAT) => match codec::decode_as::<Heartbeat>(payload) {
+                Some((hb, node_id)) => self.on_heartbeat(&node_id, hb),
+                None => return false,
+            },
+            Some(kind::STATS) => match codec::decode_as::<StatsData>(payload) {
+                Some((data, node_id)) => self.on_stats(&node_id, data),
+                None => return false,
+            },
+            _ => return false,
+        }
+        let mut inner = self.inner();
+        self.check_stopped(&mut inner);
+        true
     }
 
     pub(super) fn handle_message(&self, client_id: &str, msg: Message) {
@@ -359,6 +381,7 @@ impl MasterRunner {
             stats: data.stats,
             stats_total: data.stats_total,
             errors: data.errors,
+            status_codes: data.rocust_status_codes,
         });
         let mut inner = self.inner();
         match inner.nodes.get_mut(node_id) {

@@ -247,9 +247,11 @@ impl MasterRunner {
     /// Locust's `check_stopped`, after every message: stopped once every
     /// worker is ready again after a stop, or when none is left active.
     fn check_stopped(&self, inner: &mut Inner) {
-        let all_ready = inner.nodes.all().all(|n| n.state == nodes::READY);
-        let none_active = inner.nodes.all().all(|n| !n.is_active());
-        if (inner.state == RunnerState::Stopping && all_ready) || none_active {
+        // Lazy: on a big fleet this runs for every message; the first active
+        // worker usually settles it.
+        let all_ready = || inner.nodes.all().all(|n| n.state == nodes::READY);
+        let none_active = || inner.nodes.all().all(|n| !n.is_active());
+        if (inner.state == RunnerState::Stopping && all_ready()) || none_active() {
             self.enter_state(inner, RunnerState::Stopped);
         }
     }

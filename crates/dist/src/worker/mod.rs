@@ -7,6 +7,8 @@
 //! after the connection drops, the worker introduces itself again with
 //! `client_ready`, so a restarted master adopts it instead of ignoring it.
 
+mod reports;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
@@ -23,12 +25,10 @@ use tokio::task::JoinHandle;
 use crate::codec::{self, Message};
 use crate::custom::CustomMessages;
 use crate::messages::{
-    kind, Ack, ClassCounts, ExceptionData, Heartbeat, Logs, MasterSpawningComplete, Spawn,
-    StatsData, WorkerSpawningComplete,
+    kind, Ack, ClassCounts, ExceptionData, MasterSpawningComplete, Spawn, WorkerSpawningComplete,
 };
-use crate::timing::*;
+use crate::timing::{CONNECT_RETRY_COUNT, CONNECT_TIMEOUT};
 use crate::transport::{Link, LinkEvent};
-use crate::usage::{resident_memory, CpuMonitor};
 
 /// How a worker connects and what it knows of itself.
 #[derive(Clone)]
@@ -211,10 +211,7 @@ impl WorkerRunner {
                     Some(LinkEvent::Message(payload)) => {
                         self.on_payload(&payload).await;
                     }
-                    Some(LinkEvent::Connected) => {
-                        // Again: introduce this worker to whoever listens now.
-                        self.client_ready();
-                    }
+                    Some(LinkEvent::Connected) => self.reintroduce().await,
                     Some(LinkEvent::Disconnected(_)) => {}
                     None => break,
                 },
@@ -225,6 +222,20 @@ impl WorkerRunner {
             task.abort();
         }
         None
+    }
+
+    /// Connected again: whoever listens now (a restarted master, or the same
+    /// one after a broken connection) gets this worker as a ready one, its
+    /// last stats included; the master sends users again if a test runs.
+    async fn reintroduce(&self) {
+        if self.inner().worker_state != WorkerState::Ready {
+            log::info!("Connected to the master again: stopping this worker's users until it sends new ones");
+            self.stop().await;
+            self.report_stats();
+            self.inner().worker_state = WorkerState::Ready;
+            self.states.send_replace(RunnerState::Ready);
+        }
+        self.client_ready();
     }
 
     /// Locust's `connect_to_master`: `client_ready` every 5 s until an ack.
@@ -290,6 +301,8 @@ impl WorkerRunner {
                     self.worker_index
                         .store(index, std::sync::atomic::Ordering::Relaxed);
                 }
+                // The master's silence is counted from here until its first echo.
+                self.inner().last_master_heartbeat = Some(Instant::now());
                 return true;
             }
             kind::SPAWN => parsed(msg.parse::<Spawn>().map(|spawn| self.on_spawn(spawn))),
@@ -434,109 +447,6 @@ impl WorkerRunner {
         if let Err(e) = self.backend.update_user_class(&name, &settings, &map).await {
             log::error!("{e}");
         }
-    }
-
-    /// Every class, zeros included, as Locust's `user_classes_count`.
-    fn class_counts(&self) -> ClassCounts {
-        let alive = self.backend.user_classes_count();
-        self.backend
-            .user_classes()
-            .into_iter()
-            .filter(|c| !c.is_abstract)
-            .map(|c| {
-                let n = alive.get(&c.name).copied().unwrap_or(0) as u64;
-                (c.name, n)
-            })
-            .collect()
-    }
-
-    fn report_stats(&self) {
-        let report = self.env.stats.take_report();
-        let counts = self.class_counts();
-        let data = StatsData {
-            stats: report.stats,
-            stats_total: report.stats_total,
-            errors: report.errors,
-            user_count: counts.values().sum(),
-            user_classes_count: counts,
-        };
-        self.send(kind::STATS, &data);
-    }
-
-    async fn heartbeats(self: Arc<Self>) {
-        let mut cpu = CpuMonitor::new();
-        let (mut cpu_usage, mut memory) = (0.0, 0u64);
-        let mut sampled = Instant::now();
-        let mut every = tokio::time::interval(HEARTBEAT_INTERVAL);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            if sampled.elapsed() >= CPU_MONITOR_INTERVAL {
-                cpu_usage = cpu.sample();
-                memory = resident_memory();
-                sampled = Instant::now();
-                if cpu_usage > CPU_WARNING_THRESHOLD {
-                    log::warn!("CPU usage above {CPU_WARNING_THRESHOLD}%! This may constrain your throughput and may even give inconsistent response time measurements! See https://docs.locust.io/en/stable/running-distributed.html for how to distribute the load over multiple CPU cores or machines");
-                }
-            }
-            let state = self.inner().worker_state;
-            self.send(
-                kind::HEARTBEAT,
-                &Heartbeat {
-                    state: state.as_str().to_owned(),
-                    current_cpu_usage: cpu_usage,
-                    current_memory_usage: Some(memory),
-                },
-            );
-            let last = self.inner().last_master_heartbeat;
-            if last.is_some_and(|t| t.elapsed() > MASTER_HEARTBEAT_TIMEOUT) {
-                log::error!(
-                    "Didn't get heartbeat from master in over {}s",
-                    MASTER_HEARTBEAT_TIMEOUT.as_secs()
-                );
-                self.quit().await;
-                return;
-            }
-        }
-    }
-
-    async fn stats_reports(self: Arc<Self>) {
-        let mut every = tokio::time::interval(WORKER_REPORT_INTERVAL);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            self.report_stats();
-        }
-    }
-
-    /// Locust's `logs_reporter`: the whole buffer while it grows, and
-    /// nothing more after an interval with more than 70 new lines.
-    async fn log_reports(self: Arc<Self>) {
-        let Some(lines) = self.config.log_lines.clone() else {
-            return;
-        };
-        let mut sent = 0;
-        loop {
-            let current = lines();
-            if current.len().saturating_sub(sent) > 70 {
-                log::warn!("The worker attempted to send more than 70 log lines in one interval. Further log sending was disabled for this worker.");
-                self.send_logs(lines());
-                return;
-            }
-            if current.len() > sent {
-                sent = current.len();
-                self.send_logs(current);
-            }
-            tokio::time::sleep(WORKER_LOG_REPORT_INTERVAL).await;
-        }
-    }
-
-    fn send_logs(&self, logs: Vec<String>) {
-        let data = Logs {
-            worker_id: self.config.node_id.clone(),
-            logs,
-        };
-        self.send(kind::LOGS, &data);
     }
 
     /// The end of the worker's run (Locust's `quitting` listener): tells the

@@ -1148,13 +1148,17 @@
       ],
       empty: 'No exceptions',
     });
+    // Workers measure their CPU and memory every 10 s, the first time 10 s after they start
+    // (as Locust's), and report 0 for both until then: no process has 0 bytes, so show "—".
+    const UNMEASURED = '<span class="muted" title="Not measured yet: workers measure every 10 s">—</span>';
+    const measured = (r) => Number(r.memory_usage) > 0;
     const workersTable = new DataTable({
       columns: () => [
         { key: 'id', title: 'Worker' },
         { key: 'state', title: 'State' },
         { key: 'user_count', title: '# users', num: true },
-        { key: 'cpu_usage', title: 'CPU usage', num: true, html: (r) => `<span class="${r.cpu_usage >= 90 ? 'hot' : ''}">${esc(fmtNum(r.cpu_usage, 1))}%</span>` },
-        { key: 'memory_usage', title: 'Memory usage', num: true, fmt: fmtBytes },
+        { key: 'cpu_usage', title: 'CPU usage', num: true, html: (r) => (measured(r) ? `<span class="${r.cpu_usage >= 90 ? 'hot' : ''}">${esc(fmtNum(r.cpu_usage, 1))}%</span>` : UNMEASURED) },
+        { key: 'memory_usage', title: 'Memory usage', num: true, html: (r) => (measured(r) ? esc(fmtBytes(r.memory_usage)) : UNMEASURED) },
       ],
       defaultSort: (a, b) => cmp(a.id, b.id),
       empty: 'No workers connected',
@@ -1375,16 +1379,24 @@
       tabs.updateBadges();
       tabs.rerender();
     }, 5000, isRunning),
-    // Worker count every 2 s while a distributed test waits to start.
+    // Worker count every 2 s while a distributed test waits to start: ready, or stopped (the New
+    // form). A stopped master also refreshes the Workers tab: workers come and go between tests,
+    // and one that reported it stopped is only counted again once it says it is ready.
     workers: new Poller(async () => {
-      const r = await api.get('worker-count');
-      connection(r);
-      if (r.ok && r.data && typeof r.data.worker_count === 'number' && r.data.worker_count !== S.workerCount) {
-        S.workerCount = r.data.worker_count;
+      if (S.state === 'stopped') {
+        await fetchStats();
         renderHeader();
+        tabs.rerender();
+      } else {
+        const r = await api.get('worker-count');
+        connection(r);
+        if (r.ok && r.data && typeof r.data.worker_count === 'number' && r.data.worker_count !== S.workerCount) {
+          S.workerCount = r.data.worker_count;
+          renderHeader();
+        }
       }
       for (const f of liveForms) f.updateAvailability();
-    }, 2000, () => !!TA.is_distributed && S.state === 'ready'),
+    }, 2000, () => !!TA.is_distributed && (S.state === 'ready' || S.state === 'stopped')),
   };
 
   // ------------------------------------------------------------------ 10. start-up

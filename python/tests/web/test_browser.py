@@ -11,6 +11,12 @@ harness's LoopbackServer (python/tests/rocust_cli/harness.py). Loopback traffic 
   password's error, the right one, and the API answering the session cookie only.
 - test_phone_width: a 390x844 phone: no horizontal overflow of the page; the Statistics table
   scrolls inside its own box.
+- test_master_and_worker: `--master` (workers on a free port of 127.0.0.1): a Workers count of 0
+  in the header and a locked start form with Locust's message; one `--worker` unlocks it; a run
+  of 2 users from the form; the Workers tab (the worker running 2 users, its CPU and memory);
+  the worker's lines on the Logs tab; Stop: stopped, the master without its worker until it is
+  ready again (4 s later here), a New form opened meanwhile locked until then; the worker counted
+  and listed as ready again.
 
 Every test also requires a browser console without JavaScript errors (the `goog:loggingPrefs`
 browser log). Screenshots of each step go to $ROCUST_ARTIFACTS/web/ if set, else to
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import socket
@@ -132,6 +139,28 @@ def _stop(proc: "subprocess.Popen[bytes]") -> None:
 
 
 StartUI = Callable[..., WebUI]
+StartWorker = Callable[..., "subprocess.Popen[bytes]"]
+
+
+def _spawn(
+    command: List[str], args: Sequence[str], work: Path, env: Optional[Dict[str, str]] = None
+) -> Tuple["subprocess.Popen[bytes]", Path]:
+    """Starts `command -f browser_locustfile.py *args` in `work` (its HOME, with its stdout.txt and
+    stderr.txt), without the caller's LOCUST_* and ROCUST_WEB_LOGIN* variables: (process, stderr)."""
+    work.mkdir()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "ROCUST_WEB_LOGIN"))}
+    full_env.update(HOME=str(work), PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", **(env or {}))
+    stderr = work / "stderr.txt"
+    with open(stderr, "wb") as err, open(work / "stdout.txt", "wb") as out:
+        proc = subprocess.Popen(
+            [*command, "-f", str(LOCUSTFILE), *args],
+            cwd=str(work),
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
+    return proc, stderr
 
 
 @pytest.fixture(scope="module")
@@ -158,20 +187,9 @@ def start_ui(request: pytest.FixtureRequest, tmp_path: Path, browser_deps: None)
 
     def start(*args: str, env: Optional[Dict[str, str]] = None) -> WebUI:
         port = free_port()
-        work = tmp_path / f"rocust-{len(started)}"
-        work.mkdir()
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCUST_", "ROCUST_WEB_LOGIN"))}
-        full_env.update(HOME=str(work), PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", **(env or {}))
-        stderr = work / "stderr.txt"
-        with open(stderr, "wb") as err, open(work / "stdout.txt", "wb") as out:
-            proc = subprocess.Popen(
-                [*command, "-f", str(LOCUSTFILE), "--web-host", "127.0.0.1", "-P", str(port), *args],
-                cwd=str(work),
-                env=full_env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-            )
+        proc, stderr = _spawn(
+            command, ["--web-host", "127.0.0.1", "-P", str(port), *args], tmp_path / f"rocust-{len(started)}", env
+        )
         started.append(proc)
         ui = WebUI(f"http://127.0.0.1:{port}/", proc, stderr)
         deadline = time.monotonic() + 30
@@ -193,6 +211,27 @@ def start_ui(request: pytest.FixtureRequest, tmp_path: Path, browser_deps: None)
     if failed(request.node):  # shown under "Captured stdout teardown"
         for log in sorted(tmp_path.glob("rocust-*/stderr.txt")):
             print(f"--- {log} (last 4000 chars):\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path, start_ui: StartUI) -> Iterator[StartWorker]:
+    """start_worker(master_port, env={...}) starts `rocust -f browser_locustfile.py --worker` for the
+    master on 127.0.0.1:master_port. Its workers stop before the master (this fixture needs
+    start_ui), whose teardown prints their logs (rocust-worker-<n>/stderr.txt) when the test fails."""
+    command, why_not = rocust_command()
+    if command is None:
+        testdeps.missing(why_not)
+    started: List["subprocess.Popen[bytes]"] = []
+
+    def start(master_port: int, env: Optional[Dict[str, str]] = None) -> "subprocess.Popen[bytes]":
+        args = ["--worker", "--master-host", "127.0.0.1", "--master-port", str(master_port)]
+        proc, _ = _spawn(command, args, tmp_path / f"rocust-worker-{len(started)}", env)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        _stop(proc)
 
 
 # --- the browser ------------------------------------------------------------------------------
@@ -258,7 +297,12 @@ class Browser:
 
     def stats_rows(self) -> List[Dict[str, str]]:
         """The Statistics table's rows as {column title: cell text}, in page order."""
-        table = self.js(STATS_JS)
+        return self.table_rows("#panel-stats")
+
+    def table_rows(self, panel: str) -> List[Dict[str, str]]:
+        """The rows of the table in `panel` (a tab's panel) as {column title: cell text}, in page
+        order; none while it shows its "No ..." line."""
+        table = self.js(TABLE_JS, panel)
         if not table:
             return []
         heads: List[str] = table["heads"]
@@ -289,8 +333,8 @@ for (const m of document.querySelectorAll('#monitor .mon')) {
 return out;
 """
 
-STATS_JS = """
-const t = document.querySelector('#panel-stats table');
+TABLE_JS = """
+const t = document.querySelector(arguments[0] + ' table');
 if (!t || !t.tHead || !t.tBodies.length) return null;
 const heads = [...t.tHead.rows[0].cells].map((c) => c.textContent.replace(/ [\\u25b2\\u25bc]$/, '').trim());
 const rows = [...t.tBodies[0].rows].filter((r) => !r.querySelector('td.empty'))
@@ -672,5 +716,178 @@ def test_phone_width(browser: Browser, start_ui: StartUI, target: LoopbackServer
     assert svg_right <= PHONE[0], f"a chart reaches x={svg_right}, past the {PHONE[0]} px screen"
     b.shot("charts")
 
+    errors = b.console_errors()
+    assert not errors, "JavaScript errors in the browser console:\n" + "\n".join(errors)
+
+
+# The start form's lock while a master has no worker: {"fieldset": disabled, "submit": the Start
+# button matches :disabled, "users": the users field does, "message": the shown error alert's text}.
+FORM_LOCK_JS = """
+const f = document.querySelector(arguments[0] + ' form.swarm-form');
+if (!f) return null;
+const alert = [...f.querySelectorAll('.alert-error')].find((a) => !a.hidden);
+return {
+  fieldset: f.querySelector('fieldset').disabled,
+  submit: f.querySelector('button[type=submit]').matches(':disabled'),
+  users: f.querySelector('input[name=user_count]').matches(':disabled'),
+  message: alert ? alert.textContent.trim() : null,
+};
+"""
+# The Logs tab's first worker section once open with lines: {"summary": its title, "lines": n}.
+WORKER_LOGS_JS = """
+const d = document.querySelector('#panel-logViewer .worker-logs details[open]');
+const n = d ? d.querySelectorAll('.log-line').length : 0;
+return n ? { summary: d.querySelector('summary').textContent.trim(), lines: n } : null;
+"""
+NO_WORKERS = "You can't start a distributed test before at least one worker processes has connected"
+NUMBER_RE = r"-?\d+(\.\d+)?"
+
+
+def _form_lock(b: Browser, within: str = "#start-view") -> Dict[str, Any]:
+    lock = b.js(FORM_LOCK_JS, within)
+    assert lock is not None, f"no start form in {within}"
+    return dict(lock)
+
+
+def _api(ui: WebUI, path: str) -> Any:
+    status, _, body = _get(ui.url + path)
+    assert status == 200, (path, status, body[:300])
+    return json.loads(body)
+
+
+def test_master_and_worker(
+    browser: Browser, start_ui: StartUI, start_worker: StartWorker, target: LoopbackServer
+) -> None:
+    b = browser
+    master_port = free_port()
+    ui = start_ui("--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port))
+    b.driver.get(ui.url)
+
+    # No worker yet: the header counts 0 workers and the start form is locked with Locust's message.
+    b.wait("the start form", lambda: b.visible("#start-view form.swarm-form"))
+    head = b.header()
+    assert head.get("Workers") == "0" and head["Status"] == "ready", head
+    lock = _form_lock(b)
+    assert lock == {"fieldset": True, "submit": True, "users": True, "message": NO_WORKERS}, lock
+    assert b.visible("#start-view .alert-error:not([hidden])") is not None, "the no-worker message is hidden"
+    b.css("#start-view button[type=submit]").click()  # a disabled button: nothing happens
+    time.sleep(0.5)
+    assert _api(ui, "stats/requests")["state"] == "ready"
+    assert b.visible("#start-view form.swarm-form") is not None and b.header()["Status"] == "ready"
+    b.shot("no-worker")
+
+    # One worker: the page's poll (every 2 s) counts it and unlocks the form. After a stop it says
+    # it is ready again 4 s late (Locust's variable, as with --stop-timeout 4), so the master is
+    # stopped a while without it, longer than the page trusts its own "running" after a start (4 s).
+    worker = start_worker(master_port, env={"LOCUST_WORKER_ADDITIONAL_WAIT_BEFORE_READY_AFTER_STOP": "4"})
+    b.wait("the header to count 1 worker", lambda: b.header().get("Workers") == "1")
+    b.wait("the start form to unlock", lambda: not any(_form_lock(b).values()))
+    assert b.visible("#start-view .alert-error:not([hidden])") is None
+    b.shot("one-worker")
+
+    # 2 users from the form; the worker's statistics (sent every 3 s) reach the table.
+    _start_from_form(b, 2, 2, target.url)
+    b.wait("the tabs", lambda: b.visible("#dash"))
+    assert [t.text for t in b.driver.find_elements(By.CSS_SELECTOR, "#tabs [role=tab]")][-1] == "Workers"
+    b.wait(
+        "requests in the Statistics table",
+        lambda: (lambda r: r if r and float(_aggregated(r)["# Requests"]) > 0 else None)(b.stats_rows()),
+    )
+    b.wait(
+        "the header to say running with 2 users and 1 worker",
+        lambda: (lambda h: h.get("Users") == "2" and h["Status"] == "running" and h.get("Workers") == "1")(b.header()),
+    )
+    rows = b.wait("a Statistics row for each request", lambda: _rows_for_every_name(b))
+    assert float(_aggregated(rows)["# Fails"]) > 0, rows[-1]  # /fail
+    b.shot("statistics-running")
+
+    # The Workers tab: the worker, running its 2 users, with its CPU and memory.
+    worker_ids = [w["id"] for w in _api(ui, "stats/requests")["workers"]]
+    assert len(worker_ids) == 1, worker_ids
+    b.css("#tab-workers").click()
+    assert "tab=workers" in b.driver.current_url
+
+    def running_worker() -> Optional[List[Dict[str, str]]]:
+        rows = b.table_rows("#panel-workers")
+        return rows if len(rows) == 1 and rows[0]["State"] == "running" and rows[0]["# users"] == "2" else None
+
+    (row,) = b.wait("the worker's row, running 2 users", running_worker)
+    assert list(row) == ["Worker", "State", "# users", "CPU usage", "Memory usage"], row
+    assert row["Worker"] == worker_ids[0], row
+    # Measured 10 s after the worker started (as Locust's), "—" until then (both reported as 0).
+    usage = (row["CPU usage"], row["Memory usage"])
+    measured = re.fullmatch(NUMBER_RE + "%", usage[0]) and re.fullmatch(NUMBER_RE + " (KB|MB|GB)", usage[1])
+    assert measured or usage == ("—", "—"), row
+    b.shot("workers-tab")
+
+    # The Logs tab: the master's lines and the worker's (sent on connection, then every 10 s when
+    # new lines came; the page reads /logs every 5 s while the test runs).
+    b.css("#tab-logViewer").click()
+    b.wait(
+        "the master's log lines",
+        lambda: b.driver.find_elements(By.CSS_SELECTOR, "#panel-logViewer .log.master .log-line"),
+    )
+    b.wait("the worker's logs", lambda: b.visible("#panel-logViewer .worker-logs details summary"))
+
+    def open_worker_logs() -> bool:  # the page redraws the logs every 5 s: retried when stale
+        details = b.css("#panel-logViewer .worker-logs details")
+        if details.get_attribute("open") is None:
+            details.find_element(By.TAG_NAME, "summary").click()
+        return details.get_attribute("open") is not None
+
+    b.wait("the worker's logs to open", open_worker_logs)
+    logs = b.wait("the worker's log lines", lambda: b.js(WORKER_LOGS_JS) or None)
+    assert logs["summary"] == f"{worker_ids[0]} ({logs['lines']} lines)", logs
+    b.shot("logs-tab")
+
+    # Stop: the master drops the worker when it reports it stopped, and is then stopped (Locust's
+    # check_stopped: no worker left running); 4 s later the worker is ready again, and the stopped
+    # page (which polls the worker count for its New form) counts it.
+    b.button("Stop").click()
+    b.wait("the stopped state", lambda: b.header()["Status"] == "stopped")
+    b.wait("the New button", lambda: b.buttons() == ["New", "Reset"])
+    if b.header().get("Workers") == "0":  # the worker is not ready again yet (the usual case)
+        # New now opens a locked form, which unlocks by itself once the worker is back.
+        b.button("New").click()
+        b.wait("the new-test dialog", lambda: b.visible("#swarm-dialog[open] form.swarm-form"))
+        lock = _form_lock(b, "#swarm-dialog")
+        assert lock == {"fieldset": True, "submit": True, "users": True, "message": NO_WORKERS}, lock
+        b.shot("stopped-no-worker-yet")
+        b.wait("the new-test form to unlock", lambda: not any(_form_lock(b, "#swarm-dialog").values()))
+        b.css("#swarm-dialog [data-close]").click()
+        b.wait("the dialog to close", lambda: not b.css("#swarm-dialog").get_attribute("open"))
+    else:
+        print("the page saw the stopped master only after the worker was ready again")
+    assert worker.poll() is None, f"the worker exited with code {worker.returncode}"
+    b.wait("/worker-count to count the worker again", lambda: _api(ui, "worker-count") == {"worker_count": 1})
+    b.wait("the header to count 1 worker after the stop", lambda: b.header().get("Workers") == "1")
+    assert "Users" not in b.header(), b.header()
+    b.css("#tab-workers").click()
+
+    def ready_worker() -> Optional[Dict[str, str]]:
+        rows = b.table_rows("#panel-workers")
+        return rows[0] if len(rows) == 1 and rows[0]["State"] == "ready" and rows[0]["# users"] == "0" else None
+
+    row = b.wait("the worker's row, ready with 0 users", ready_worker)
+    assert row["Worker"] == worker_ids[0], row
+    # More than 10 s after the worker started: measured.
+    row = b.wait(
+        "the worker's CPU and memory",
+        lambda: (lambda r: r if r and r["Memory usage"] != "—" else None)(ready_worker()),
+    )
+    assert re.fullmatch(NUMBER_RE + "%", row["CPU usage"]), row
+    assert re.fullmatch(NUMBER_RE + " (MB|GB)", row["Memory usage"]), row
+    b.shot("stopped-workers-tab")
+
+    # New: the worker is there, so the form is not locked.
+    b.button("New").click()
+    b.wait("the new-test dialog", lambda: b.visible("#swarm-dialog[open] form.swarm-form"))
+    lock = _form_lock(b, "#swarm-dialog")
+    assert not any(lock.values()), lock
+    b.shot("new-dialog")
+    b.css("#swarm-dialog [data-close]").click()
+
+    for text in (b.css("#monitor").text, b.css("#panels").text):
+        assert "NaN" not in text and "undefined" not in text, text
     errors = b.console_errors()
     assert not errors, "JavaScript errors in the browser console:\n" + "\n".join(errors)

@@ -23,6 +23,7 @@ pub mod worker;
 /// The Locust version rocust speaks for (sent in `client_ready`).
 pub const LOCUST_VERSION: &str = "2.47.0";
 
+pub use rmpv;
 use rmpv::Value;
 use rocust_core::runner::Runner;
 

@@ -418,3 +418,34 @@ async fn a_worker_whose_tasks_block_their_thread_still_heartbeats() {
     master.quit().await;
     let _ = tokio::time::timeout(Duration::from_secs(15), done).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_class_editor_on_a_master_changes_the_next_dispatch() {
+    let master = master().await;
+    let port = master.local_addr().port();
+    let w = worker(port);
+    until("a ready worker", Duration::from_secs(10), || {
+        ready(&master) == 1
+    })
+    .await;
+    let settings = rocust_core::user::UserClassSettings {
+        fixed_count: Some(3),
+        ..Default::default()
+    };
+    master
+        .update_user_class("B", &settings, &Default::default())
+        .await
+        .unwrap();
+    assert!(master
+        .update_user_class("Nope", &settings, &Default::default())
+        .await
+        .is_err());
+    master.start(4, 100.0, None);
+    until("3 fixed B users and 1 A", Duration::from_secs(5), || {
+        let counts = w.runner.user_classes_count();
+        counts.get("B") == Some(&3) && counts.get("A") == Some(&1)
+    })
+    .await;
+    master.quit().await;
+    assert_eq!(w.done.await.unwrap(), None);
+}

@@ -120,9 +120,9 @@ impl UserSource for NativeSource {
             .map_err(|e| format!("Could not start the engine threads: {e}"))
     }
 
-    fn init(&mut self, env: &Arc<Environment>, _runner: &Arc<dyn Runner>) {
+    fn init(&mut self, env: &Arc<Environment>, runner: &Arc<dyn Runner>) {
         for hook in self.init.drain(..) {
-            hook(env);
+            hook(env, runner);
         }
     }
 }

@@ -39,6 +39,7 @@ use std::ffi::OsString;
 use std::sync::Arc;
 
 pub use rocust_core as core;
+pub use rocust_dist as dist;
 pub use rocust_http as http;
 pub use rocust_report as report;
 
@@ -46,6 +47,7 @@ pub use app::{run_options, CustomOptionsHook, UserSource, WebUiHooks, LOCUST_VER
 pub use logging::remember_line as remember_log_line;
 
 use rocust_core::env::Environment;
+use rocust_core::runner::Runner;
 use rocust_core::shape::LoadTestShape;
 use rocust_core::user::DynUserClass;
 
@@ -65,7 +67,8 @@ pub mod prelude {
     pub use crate::Rocust;
 }
 
-type InitHook = Box<dyn FnOnce(&Arc<Environment>)>;
+/// An `on_init` or `on_runner` hook: both run when the runner exists, in order.
+type InitHook = Box<dyn FnOnce(&Arc<Environment>, &Arc<dyn Runner>)>;
 
 /// A load test: its user classes, an optional shape and init hooks; `run`
 /// parses the command line and runs it like `locust` would.
@@ -95,7 +98,15 @@ impl Rocust {
     /// Runs when the environment exists, before the test starts (Locust's
     /// `init` event): the place to add event listeners.
     pub fn on_init(mut self, f: impl FnOnce(&Arc<Environment>) + 'static) -> Self {
-        self.init.push(Box::new(f));
+        self.init.push(Box::new(move |env, _| f(env)));
+        self
+    }
+
+    /// Like `on_init`, with the runner: a distributed run's custom messages
+    /// (`rocust::dist::Distributed::of(runner.as_ref())`, Locust's
+    /// `runner.register_message` and `send_message`) start here.
+    pub fn on_runner(mut self, f: impl FnOnce(&Arc<dyn Runner>) + 'static) -> Self {
+        self.init.push(Box::new(move |_, runner| f(runner)));
         self
     }
 

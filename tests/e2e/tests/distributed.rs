@@ -60,6 +60,10 @@ fn processes_fork_workers_that_report_to_their_master() {
         run.stderr.matches("Got quit message from master").count(),
         2
     );
+    // Custom messages from Rust (e2e-users' on_runner hook), both ways.
+    let pings = run.stderr.matches("e2e: got \"ping\" from the master");
+    assert_eq!(pings.count(), 2, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("e2e: got e2e_pong").count(), 2);
     let (requests, failures) = aggregated(&dir, "out");
     assert!(
         requests > 0 && failures == requests,

@@ -145,13 +145,18 @@ impl MasterRunner {
     }
 
     /// After a worker joins or leaves: redistribute when a test runs and no
-    /// dispatch is under way (Locust does this whatever `--enable-rebalancing` says).
-    fn needs_restart(inner: &Inner) -> bool {
-        inner
+    /// dispatch is under way (Locust does this whatever `--enable-rebalancing`
+    /// says). During a ramp's wait for reports it is done when the ramp ends:
+    /// Locust's master handles such a message only after its ramp.
+    fn needs_restart(inner: &mut Inner) -> bool {
+        let idle = inner
             .dispatcher
             .as_ref()
-            .is_some_and(|d| !d.dispatch_in_progress())
-            && inner.state == RunnerState::Running
+            .is_some_and(|d| !d.dispatch_in_progress());
+        if idle && inner.state == RunnerState::Spawning {
+            inner.restart_after_ramp = true;
+        }
+        idle && inner.state == RunnerState::Running
     }
 
     /// Heartbeats and stats, most of what a big fleet sends, decoded straight
@@ -304,7 +309,7 @@ impl MasterRunner {
             let mut restart = false;
             if let Some(d) = inner.dispatcher.as_mut() {
                 d.add_worker(client_id);
-                restart = Self::needs_restart(&inner);
+                restart = Self::needs_restart(&mut inner);
             }
             let rebalance = self.config.enable_rebalancing
                 && inner.state == RunnerState::Running
@@ -334,7 +339,6 @@ impl MasterRunner {
         let mut restart = false;
         {
             let mut inner = self.inner();
-            let restart_now = Self::needs_restart(&inner);
             let Some(node) = inner.nodes.get_mut(node_id) else {
                 log::debug!("Got heartbeat message from unknown worker {node_id}");
                 return;
@@ -364,7 +368,7 @@ impl MasterRunner {
             if healed {
                 if let Some(d) = inner.dispatcher.as_mut() {
                     d.add_worker(node_id);
-                    restart = restart_now;
+                    restart = Self::needs_restart(&mut inner);
                 }
             }
         }
@@ -405,7 +409,7 @@ impl MasterRunner {
             let mut restart = false;
             if let Some(d) = inner.dispatcher.as_mut() {
                 d.remove_worker(node_id);
-                restart = Self::needs_restart(&inner);
+                restart = Self::needs_restart(&mut inner);
             }
             let index = Self::worker_index(&mut inner, if quit { node_id } else { client_id });
             (

@@ -103,8 +103,12 @@ impl Default for MasterConfig {
 struct Inner {
     state: RunnerState,
     nodes: WorkerNodes,
+    /// The dispatcher's classes, as the class editor last changed them.
+    user_classes: Vec<UserClassSpec>,
     dispatcher: Option<UsersDispatcher>,
     ramp: Option<JoinHandle<()>>,
+    /// A worker joined or left while the ramp waited for reports.
+    restart_after_ramp: bool,
     spawning_completed: bool,
     target_user_count: u64,
     spawn_rate: f64,
@@ -138,6 +142,7 @@ impl MasterRunner {
         shape: Option<Box<dyn LoadTestShape>>,
     ) -> io::Result<Arc<Self>> {
         let router = Router::bind(&config.bind_host, config.bind_port).await?;
+        let user_classes = config.user_classes.clone();
         let runner = Arc::new_cyclic(|me| Self {
             me: me.clone(),
             env: env.clone(),
@@ -148,8 +153,10 @@ impl MasterRunner {
             inner: Mutex::new(Inner {
                 state: RunnerState::Ready,
                 nodes: WorkerNodes::default(),
+                user_classes,
                 dispatcher: None,
                 ramp: None,
+                restart_after_ramp: false,
                 spawning_completed: false,
                 target_user_count: 0,
                 spawn_rate: 0.0,
@@ -256,10 +263,6 @@ impl MasterRunner {
         }
     }
 
-    fn class_specs(&self) -> Vec<UserClassSpec> {
-        self.config.user_classes.clone()
-    }
-
     /// Locust's `MasterRunner.start`: checks and bookkeeping here, the
     /// dispatch cycle in a task.
     fn start_ramp(&self, user_count: u64, spawn_rate: f64, user_classes: Option<Vec<String>>) {
@@ -275,7 +278,7 @@ impl MasterRunner {
             }
             inner.spawn_rate = spawn_rate;
             if inner.dispatcher.is_none() {
-                match UsersDispatcher::new(active.clone(), self.class_specs()) {
+                match UsersDispatcher::new(active.clone(), inner.user_classes.clone()) {
                     Ok(d) => inner.dispatcher = Some(d),
                     Err(e) => {
                         log::error!("{e}");
@@ -366,12 +369,20 @@ impl MasterRunner {
         for id in self.node_ids() {
             self.send_to(&id, kind::SPAWNING_COMPLETE, &done);
         }
-        let reported = {
+        let (reported, restart) = {
             let mut inner = self.inner();
             inner.spawning_completed = true;
-            as_usize_counts(&inner.nodes.reported_user_classes_count())
+            let restart = std::mem::take(&mut inner.restart_after_ramp);
+            let reported = as_usize_counts(&inner.nodes.reported_user_classes_count());
+            (
+                reported,
+                restart.then_some((inner.target_user_count, inner.spawn_rate)),
+            )
         };
         log::info!("{prefix}: {}", format_user_classes_count(&reported));
+        if let Some((users, rate)) = restart {
+            self.start_ramp(users, rate, None);
+        }
     }
 
     fn reports_match_target(&self) -> bool {
@@ -397,6 +408,7 @@ impl MasterRunner {
                 as_usize_counts(&inner.nodes.reported_user_classes_count());
             self.enter_state(&mut inner, RunnerState::Stopping);
             inner.dispatcher = None;
+            inner.restart_after_ramp = false;
             if let Some(ramp) = inner.ramp.take() {
                 ramp.abort();
             }
@@ -550,8 +562,21 @@ impl Runner for MasterRunner {
         extra: &'a serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            if !self.config.user_classes.iter().any(|c| c.name == class) {
-                return Err(format!("Unknown user class {class}"));
+            {
+                let mut inner = self.inner();
+                let Some(spec) = inner.user_classes.iter_mut().find(|c| c.name == class) else {
+                    return Err(format!("Unknown user class {class}"));
+                };
+                if let Some(w) = settings.weight {
+                    spec.weight = w as f64;
+                }
+                if let Some(f) = settings.fixed_count {
+                    spec.fixed_count = f as u64;
+                }
+                let spec = spec.clone();
+                if let Some(d) = inner.dispatcher.as_mut() {
+                    d.update_user_class(spec).map_err(|e| e.to_string())?;
+                }
             }
             let mut data = vec![(Value::from("user_class_name"), Value::from(class))];
             if let Some(w) = settings.weight {

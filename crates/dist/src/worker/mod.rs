@@ -10,6 +10,7 @@
 mod reports;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -109,7 +110,9 @@ pub struct WorkerRunner {
     config: WorkerConfig,
     link: Link,
     inner: Mutex<Inner>,
-    worker_index: std::sync::atomic::AtomicI64,
+    worker_index: AtomicI64,
+    /// The master asked for a new connection (`reconnect`): it knows this worker.
+    reconnect_requested: AtomicBool,
     states: watch::Sender<RunnerState>,
     quit: watch::Sender<bool>,
     custom: CustomMessages,
@@ -141,7 +144,8 @@ impl WorkerRunner {
                 final_user_classes_count: BTreeMap::new(),
                 last_master_heartbeat: None,
             }),
-            worker_index: std::sync::atomic::AtomicI64::new(-1),
+            worker_index: AtomicI64::new(-1),
+            reconnect_requested: AtomicBool::new(false),
             states: watch::channel(RunnerState::Ready).0,
             quit: watch::channel(false).0,
             custom: CustomMessages::default(),
@@ -169,7 +173,7 @@ impl WorkerRunner {
 
     /// The index the master gave this worker (-1 until the ack).
     pub fn worker_index(&self) -> i64 {
-        self.worker_index.load(std::sync::atomic::Ordering::Relaxed)
+        self.worker_index.load(Ordering::Relaxed)
     }
 
     pub fn custom_messages(&self) -> &CustomMessages {
@@ -228,6 +232,10 @@ impl WorkerRunner {
     /// one after a broken connection) gets this worker as a ready one, its
     /// last stats included; the master sends users again if a test runs.
     async fn reintroduce(&self) {
+        let asked = self.reconnect_requested.swap(false, Ordering::Relaxed);
+        if asked {
+            return;
+        }
         if self.inner().worker_state != WorkerState::Ready {
             log::info!("Connected to the master again: stopping this worker's users until it sends new ones");
             self.stop().await;
@@ -298,8 +306,7 @@ impl WorkerRunner {
         match msg.kind.as_str() {
             kind::ACK => {
                 if let Ok(Ack { index: Some(index) }) = msg.parse::<Ack>() {
-                    self.worker_index
-                        .store(index, std::sync::atomic::Ordering::Relaxed);
+                    self.worker_index.store(index, Ordering::Relaxed);
                 }
                 // The master's silence is counted from here until its first echo.
                 self.inner().last_master_heartbeat = Some(Instant::now());
@@ -315,6 +322,8 @@ impl WorkerRunner {
             }
             kind::RECONNECT => {
                 log::warn!("Received reconnect message from master. Resetting RPC connection.");
+                // As Locust's worker: a new connection, no new client_ready.
+                self.reconnect_requested.store(true, Ordering::Relaxed);
                 self.link.reset();
             }
             kind::HEARTBEAT => self.inner().last_master_heartbeat = Some(Instant::now()),

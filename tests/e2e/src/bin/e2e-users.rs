@@ -214,7 +214,7 @@ fn class(name: &str) -> UserClass<E2eUser> {
 }
 
 fn main() {
-    rocust::main([
+    let classes = [
         class("AbstractUser")
             .abstract_class(true)
             .task(E2eUser::fast),
@@ -263,5 +263,48 @@ fn main() {
         class("GoldenUser")
             .wait_time(constant(0.1))
             .task(E2eUser::golden),
-    ]);
+    ];
+    let mut test = Rocust::new().on_runner(custom_messages);
+    for class in classes {
+        test = test.user(class);
+    }
+    test.main()
+}
+
+/// Custom messages both ways in a distributed run: the master pings every
+/// worker at test start, each worker answers with its index; both log
+/// what they got (the e2e tests read the logs).
+fn custom_messages(runner: &std::sync::Arc<dyn rocust::core::runner::Runner>) {
+    use rocust::dist::{rmpv::Value, Distributed};
+    let Some(dist) = Distributed::of(runner.as_ref()) else {
+        return;
+    };
+    match dist {
+        Distributed::Master(_) => {
+            let _ = dist.custom_messages().register("e2e_pong", |msg| {
+                log::info!("e2e: got e2e_pong {} from a worker", msg.data);
+            });
+            let runner = runner.clone();
+            runner
+                .environment()
+                .clone()
+                .events
+                .test_start
+                .add_listener(move |_| {
+                    if let Some(dist) = Distributed::of(runner.as_ref()) {
+                        dist.send_message("e2e_ping", Value::from("ping"), None);
+                    }
+                });
+        }
+        Distributed::Worker(worker) => {
+            let index = worker.worker_index();
+            let runner = runner.clone();
+            let _ = dist.custom_messages().register("e2e_ping", move |msg| {
+                log::info!("e2e: got {} from the master", msg.data);
+                if let Some(Distributed::Worker(w)) = Distributed::of(runner.as_ref()) {
+                    w.send_message("e2e_pong", Value::from(w.worker_index().max(index)));
+                }
+            });
+        }
+    }
 }

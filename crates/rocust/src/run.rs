@@ -140,12 +140,12 @@ fn start_automatic_run(options: &Options, runner: &Arc<dyn Runner>) {
         runner.start_shape();
         return;
     }
-    // Locust spawns `runner.start` and arms the timer at once, so the time
-    // counts from here even while test_start listeners run.
+    // Locust spawns `runner.start`, then arms the timer before the start
+    // runs: the time counts from here even while test_start listeners run,
+    // and the timer's log line comes before theirs.
     let deadline = options
         .run_time_limit()
         .map(|limit| tokio::time::Instant::now() + limit);
-    runner.start(options.start_users(), options.start_spawn_rate(), None);
     match (deadline, options.run_time) {
         (Some(deadline), Some(run_time)) => {
             log::info!("Run time limit set to {run_time} seconds");
@@ -158,6 +158,7 @@ fn start_automatic_run(options: &Options, runner: &Arc<dyn Runner>) {
         }
         _ => log::info!("No run time limit set, use CTRL+C to interrupt"),
     }
+    runner.start(options.start_users(), options.start_spawn_rate(), None);
 }
 
 /// `-n/--num-request` (older Locust versions): quits once the merged stats

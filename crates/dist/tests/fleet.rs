@@ -316,6 +316,47 @@ async fn a_worker_that_joins_a_running_test_gets_its_share() {
     assert_eq!(late.done.await.unwrap(), None);
 }
 
+/// A late ack makes a worker say client_ready twice: it still gets one share.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_says_ready_twice_gets_one_share() {
+    let master = master().await;
+    let port = master.local_addr().port();
+    let first = worker(port);
+    until("a ready worker", Duration::from_secs(10), || {
+        ready(&master) == 1
+    })
+    .await;
+    master.start(4, 100.0, None);
+    until("4 users on one worker", Duration::from_secs(5), || {
+        first.runner.user_count() == 4
+    })
+    .await;
+    // Sorts before node_id()'s host-named ids, where a second listing would
+    // have given it 3 of the 4 users.
+    let mut peer = raw_peer(port, "0_raw").await;
+    for _ in 0..2 {
+        send(&mut peer, codec::encode("client_ready", "2.47.0", "0_raw")).await;
+    }
+    let mut last_spawn = None;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && first.runner.user_count() != 2 {
+        if let Ok(Ok(m)) = tokio::time::timeout(Duration::from_millis(100), peer.recv()).await {
+            let message = codec::decode(&m.into_vec().remove(0)).unwrap();
+            if message.kind == "spawn" {
+                last_spawn = Some(message.data);
+            }
+        }
+    }
+    let counts = codec::value_to_json(&last_spawn.expect("a spawn message"));
+    assert_eq!(
+        counts["user_classes_count"],
+        serde_json::json!({"A": 2, "B": 0})
+    );
+    assert_eq!(first.runner.user_count(), 2);
+    master.quit().await;
+    assert_eq!(first.done.await.unwrap(), None);
+}
+
 /// A master that says what a well-behaved master never would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_from_the_master_leaves_the_worker_working() {

@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
-use super::{format_user_classes_count, Runner, RunnerConfig, RunnerState, ShapeDriver};
+use super::{
+    apply_user_counts, format_user_classes_count, JobTicket, Runner, RunnerConfig, RunnerState,
+    ShapeDriver, SpawnJobs,
+};
 use crate::dispatch::{DispatchStep, UserClassSpec, UsersDispatcher};
 use crate::env::Environment;
 use crate::events::SpawningCompleteEvent;
@@ -22,7 +24,6 @@ const LOCAL_NODE: &str = "local";
 struct Inner {
     state: RunnerState,
     dispatcher: Option<UsersDispatcher>,
-    spawning: Option<JoinHandle<()>>,
     tasks_filtered: bool,
     /// Class counts just before the last stop, for the task ratio report.
     final_user_classes_count: BTreeMap<String, usize>,
@@ -44,6 +45,7 @@ pub struct LocalRunner {
     config: RunnerConfig,
     shape: Option<Arc<ShapeDriver>>,
     inner: Mutex<Inner>,
+    ramps: SpawnJobs,
     /// The user count the last `start` asked for (Locust's `target_user_count`,
     /// set before `test_start` fires).
     target_user_count: AtomicU64,
@@ -68,10 +70,10 @@ impl LocalRunner {
             inner: Mutex::new(Inner {
                 state: RunnerState::Ready,
                 dispatcher: None,
-                spawning: None,
                 tasks_filtered: false,
                 final_user_classes_count: BTreeMap::new(),
             }),
+            ramps: SpawnJobs::default(),
             target_user_count: AtomicU64::new(0),
             quit: watch::channel(false).0,
             states: watch::channel(RunnerState::Ready).0,
@@ -122,6 +124,7 @@ impl LocalRunner {
         user_count: u64,
         spawn_rate: f64,
         user_classes: Option<Vec<String>>,
+        mut ticket: JobTicket,
     ) -> Result<(), RampError> {
         let first_start = !matches!(self.state(), RunnerState::Running | RunnerState::Spawning);
         if first_start {
@@ -166,10 +169,18 @@ impl LocalRunner {
             match step {
                 DispatchStep::Dispatch(users) => {
                     let target = users.user_classes_count(LOCAL_NODE).unwrap_or_default();
-                    self.apply_counts(&target).await.map_err(RampError::Spawn)?;
+                    let stop_timeout = self.config.stop_timeout;
+                    apply_user_counts(&*self.backend, &target, stop_timeout, &ticket)
+                        .await
+                        .map_err(RampError::Spawn)?;
                 }
-                DispatchStep::Sleep(pause) => tokio::time::sleep(pause).await,
+                DispatchStep::Sleep(pause) => {
+                    ticket.sleep(pause).await;
+                }
                 DispatchStep::Done => break,
+            }
+            if !ticket.is_current() {
+                return Ok(());
             }
         }
         log::info!(
@@ -181,26 +192,6 @@ impl LocalRunner {
             .events
             .spawning_complete
             .fire(&SpawningCompleteEvent { user_count });
-        Ok(())
-    }
-
-    /// Spawns and stops users so each class has its target count: spawns
-    /// first (their constructors have run when it returns), then stops, which
-    /// may wait for the stop timeout, as Locust's `_start` does.
-    async fn apply_counts(&self, target: &BTreeMap<String, u64>) -> Result<(), SpawnError> {
-        let current = self.backend.user_classes_count();
-        let mut to_stop = BTreeMap::new();
-        for (class, &want) in target {
-            let have = current.get(class).copied().unwrap_or(0) as u64;
-            if want > have {
-                self.backend.spawn(class, (want - have) as usize).await?;
-            } else if want < have {
-                to_stop.insert(class.clone(), (have - want) as usize);
-            }
-        }
-        if !to_stop.is_empty() {
-            self.backend.stop(&to_stop, self.config.stop_timeout).await;
-        }
         Ok(())
     }
 }
@@ -255,8 +246,11 @@ impl Runner for LocalRunner {
             log::warn!("Your selected spawn rate is very high (>100), and this is known to sometimes cause issues. Do you really need to ramp up that fast?");
         }
         self.target_user_count.store(user_count, Ordering::Relaxed);
-        let ramp = tokio::spawn(async move {
-            match runner.ramp(user_count, spawn_rate, user_classes).await {
+        self.ramps.submit(move |ticket| async move {
+            match runner
+                .ramp(user_count, spawn_rate, user_classes, ticket)
+                .await
+            {
                 Ok(()) => {}
                 Err(RampError::Dispatch(e)) => log::error!("{e}"),
                 // Like Locust's spawning greenlet, the ramp dies: no more users,
@@ -268,9 +262,6 @@ impl Runner for LocalRunner {
                 }
             }
         });
-        if let Some(previous) = self.inner().spawning.replace(ramp) {
-            previous.abort();
-        }
     }
 
     fn start_shape(&self) {
@@ -293,14 +284,12 @@ impl Runner for LocalRunner {
                 return;
             }
             self.env.events.test_stopping.fire(&self.env);
+            self.ramps.cancel().await;
             let counts = self.user_classes_count();
             {
                 let mut inner = self.inner();
                 inner.final_user_classes_count = counts.clone();
                 self.enter_state(&mut inner, RunnerState::Cleanup);
-                if let Some(ramp) = inner.spawning.take() {
-                    ramp.abort();
-                }
             }
             if let Some(shape) = &self.shape {
                 shape.cancel();

@@ -2,6 +2,7 @@
 //! the dispatcher, load shapes and stopping. Local, master and worker runners
 //! share these pieces.
 
+mod jobs;
 mod local;
 mod shape_driver;
 
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+pub use jobs::{apply_user_counts, JobTicket, SpawnJobs};
 pub use local::LocalRunner;
 pub use shape_driver::ShapeDriver;
 

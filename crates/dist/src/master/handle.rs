@@ -7,6 +7,7 @@
 use std::sync::Weak;
 
 use rmpv::Value;
+use rocust_core::dispatch::UsersDispatcher;
 use rocust_core::runner::{Runner, RunnerState};
 use rocust_core::stats::StatsReport;
 
@@ -308,7 +309,7 @@ impl MasterRunner {
             inner.nodes.insert(WorkerNode::new(client_id));
             let mut restart = false;
             if let Some(d) = inner.dispatcher.as_mut() {
-                d.add_worker(client_id);
+                add_worker(d, client_id);
                 restart = Self::needs_restart(&mut inner);
             }
             let rebalance = self.config.enable_rebalancing
@@ -367,7 +368,7 @@ impl MasterRunner {
             }
             if healed {
                 if let Some(d) = inner.dispatcher.as_mut() {
-                    d.add_worker(node_id);
+                    add_worker(d, node_id);
                     restart = Self::needs_restart(&mut inner);
                 }
             }
@@ -477,4 +478,14 @@ impl MasterRunner {
         let data = Value::Map(vec![("locustfiles".into(), Value::Array(files))]);
         self.send_to(client_id, kind::LOCUSTFILE, &data);
     }
+}
+
+/// Adds a worker to the dispatcher once: a worker that says `client_ready`
+/// again (its connection broke, or an ack came late) is not listed twice,
+/// which in Locust's dispatcher gives it two shares. It is still rebalanced.
+fn add_worker(dispatcher: &mut UsersDispatcher, id: &str) {
+    if dispatcher.worker_ids().iter().any(|w| w == id) {
+        dispatcher.remove_worker(id);
+    }
+    dispatcher.add_worker(id);
 }

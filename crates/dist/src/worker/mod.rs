@@ -18,10 +18,9 @@ use rmpv::Value;
 use rocust_core::env::Environment;
 use rocust_core::events::SpawningCompleteEvent;
 use rocust_core::exec::{BoxFuture, UserBackend};
-use rocust_core::runner::{Runner, RunnerState};
+use rocust_core::runner::{apply_user_counts, JobTicket, Runner, RunnerState, SpawnJobs};
 use rocust_core::user::{TaskFilter, UserClassSettings};
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
 use crate::codec::{self, Message};
 use crate::custom::CustomMessages;
@@ -94,7 +93,6 @@ impl WorkerState {
 struct Inner {
     worker_state: WorkerState,
     last_spawn_timestamp: f64,
-    spawning: Option<JoinHandle<()>>,
     stop_timeout: Option<Duration>,
     tasks_filtered: bool,
     target_user_count: u64,
@@ -110,6 +108,7 @@ pub struct WorkerRunner {
     config: WorkerConfig,
     link: Link,
     inner: Mutex<Inner>,
+    spawn_jobs: SpawnJobs,
     worker_index: AtomicI64,
     /// The master asked for a new connection (`reconnect`): it knows this worker.
     reconnect_requested: AtomicBool,
@@ -137,13 +136,13 @@ impl WorkerRunner {
             inner: Mutex::new(Inner {
                 worker_state: WorkerState::Ready,
                 last_spawn_timestamp: 0.0,
-                spawning: None,
                 stop_timeout: None,
                 tasks_filtered: false,
                 target_user_count: 0,
                 final_user_classes_count: BTreeMap::new(),
                 last_master_heartbeat: None,
             }),
+            spawn_jobs: SpawnJobs::default(),
             worker_index: AtomicI64::new(-1),
             reconnect_requested: AtomicBool::new(false),
             states: watch::channel(RunnerState::Ready).0,
@@ -270,7 +269,10 @@ impl WorkerRunner {
                             return Ok(());
                         }
                     }
-                    Ok(Some(LinkEvent::Connected)) => self.client_ready(),
+                    // The client_ready queued above goes out now; a second
+                    // one would list this worker twice in a Locust master's
+                    // dispatcher (users spread unevenly).
+                    Ok(Some(LinkEvent::Connected)) => {}
                     Ok(Some(LinkEvent::Disconnected(why))) => last_problem = why,
                 }
             }
@@ -377,34 +379,23 @@ impl WorkerRunner {
         }
         inner.worker_state = WorkerState::Spawning;
         self.states.send_replace(RunnerState::Spawning);
-        if let Some(previous) = inner.spawning.take() {
-            previous.abort();
-        }
         inner.last_spawn_timestamp = spawn.timestamp;
         inner.target_user_count = spawn.user_classes_count.values().sum();
         let target = spawn.user_classes_count;
-        inner.spawning = Some(tokio::spawn(async move { me.start_worker(target).await }));
+        self.spawn_jobs
+            .submit(move |ticket| async move { me.start_worker(target, ticket).await });
     }
 
     /// Locust's `start_worker`: spawn first, then stop, then report.
-    async fn start_worker(&self, target: ClassCounts) {
-        let current = self.backend.user_classes_count();
-        let mut to_stop = BTreeMap::new();
-        for (class, &want) in &target {
-            let have = current.get(class).copied().unwrap_or(0) as u64;
-            if want > have {
-                if let Err(e) = self.backend.spawn(class, (want - have) as usize).await {
-                    log::error!("Spawning stopped: {e}");
-                    self.env.mark_unhandled_exception();
-                    return;
-                }
-            } else if want < have {
-                to_stop.insert(class.clone(), (have - want) as usize);
-            }
+    async fn start_worker(&self, target: ClassCounts, ticket: JobTicket) {
+        let stop_timeout = self.inner().stop_timeout;
+        if let Err(e) = apply_user_counts(&*self.backend, &target, stop_timeout, &ticket).await {
+            log::error!("Spawning stopped: {e}");
+            self.env.mark_unhandled_exception();
+            return;
         }
-        if !to_stop.is_empty() {
-            let timeout = self.inner().stop_timeout;
-            self.backend.stop(&to_stop, timeout).await;
+        if !ticket.is_current() {
+            return;
         }
         let counts = self.class_counts();
         let user_count = counts.values().sum();
@@ -552,13 +543,11 @@ impl Runner for WorkerRunner {
                 return;
             }
             self.env.events.test_stopping.fire(&self.env);
+            self.spawn_jobs.cancel().await;
             let counts = self.backend.user_classes_count();
             let timeout = {
                 let mut inner = self.inner();
                 inner.final_user_classes_count = counts.clone();
-                if let Some(spawning) = inner.spawning.take() {
-                    spawning.abort();
-                }
                 inner.stop_timeout
             };
             self.states.send_replace(RunnerState::Cleanup);

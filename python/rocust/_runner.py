@@ -8,6 +8,7 @@ also one this module does not know, so the Rust side never waits forever.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -150,12 +151,23 @@ class EngineWorkerRunner(_EngineState, WorkerRunner):
 EngineWorkerRunner.__name__ = EngineWorkerRunner.__qualname__ = "WorkerRunner"
 
 
+#: Locust's events of distributed runs, which the engine forwards once they have a listener.
+DISTRIBUTED_EVENTS = ("report_to_master", "worker_report", "worker_connect", "heartbeat_sent", "heartbeat_received")
+
+
 def runner_facade(environment: Any, engine: Engine) -> Any:
     """The ``environment.runner`` for this process's mode (``--master``, ``--worker``)."""
     options = environment.parsed_options
-    if getattr(options, "master", False):
+    master, worker = getattr(options, "master", False), getattr(options, "worker", False)
+    if master or worker:
+        for name in DISTRIBUTED_EVENTS:
+            hook = getattr(environment.events, name)
+            hook._on_listen = functools.partial(engine.want_event, name)
+            if hook._handlers:
+                engine.want_event(name)
+    if master:
         return EngineMasterRunner(environment, engine)
-    if getattr(options, "worker", False):
+    if worker:
         return EngineWorkerRunner(environment, engine)
     return EngineRunner(environment, engine)
 
@@ -198,6 +210,8 @@ class RunnerCommands:
             self._in_greenlet(command.token, self.environment.events.quit.fire, exit_code=command.exit_code)
         elif isinstance(command, Command.CustomMessage):
             gevent.spawn(self._custom_message, command.msg_type, command.data, command.node_id)
+        elif isinstance(command, Command.DistEvent):
+            gevent.spawn(self._dist_event, command.token, command.name, command.kwargs)
         elif isinstance(command, Command.SetHost):
             self._now(command.token, self._set_host, command.host)
         elif isinstance(command, Command.CustomOptions):
@@ -338,6 +352,22 @@ class RunnerCommands:
             self.engine.done(token)
         else:
             self.engine.web_reply(token, 200, [], changed)
+
+    def _dist_event(self, token: int, name: str, packed: bytes) -> None:
+        """Fires a distributed event; ``report_to_master`` answers with what its
+        listeners added to ``data``."""
+        kwargs: Dict[str, Any] = self.engine.unpack(packed)
+        hook = getattr(self.environment.events, name)
+        if name != "report_to_master":
+            hook.fire(**kwargs)
+            return
+        data: Dict[str, Any] = {}
+        try:
+            hook.fire(data=data, **kwargs)
+            self.engine.text_reply(token, json.dumps(data, default=str))
+        except BaseException as e:
+            self.engine.failed(token, repr(e))
+            raise
 
     def _custom_message(self, msg_type: str, data: bytes, node_id: str) -> None:
         """A message from the master or a worker for ``register_message``'s listener."""

@@ -288,6 +288,66 @@ def test_custom_messages_go_both_ways_in_a_mixed_fleet(master: str, target: Loop
     assert run.master_code == 0, run.master_stderr
 
 
+EVENTS = """
+import json
+
+from locust import HttpUser, constant, events, task
+from locust.runners import MasterRunner, WorkerRunner
+
+class Idle(HttpUser):
+    wait_time = constant(1)
+
+    @task
+    def index(self):
+        self.client.get("/")
+
+SEEN = {"reports": {}, "connects": [], "echoes": 0, "received": 0, "ids": []}
+
+@events.report_to_master.add_listener
+def _add(client_id, data, **_kwargs):
+    data["custom"] = {"from": client_id, "tags": ["a", 1]}
+
+@events.worker_report.add_listener
+def _got(client_id, data, **_kwargs):
+    assert "stats" in data and "user_classes_count" in data
+    SEEN["reports"][client_id] = data["custom"]
+
+@events.worker_connect.add_listener
+def _connect(client_id, **_kwargs):
+    SEEN["connects"].append(client_id)
+
+@events.init.add_listener
+def _init(environment, **_kwargs):
+    # Listeners added in init count too.
+    @environment.events.heartbeat_sent.add_listener
+    def _echo(client_id, timestamp, **_kwargs):
+        SEEN["echoes"] += 1
+
+    @environment.events.heartbeat_received.add_listener
+    def _received(client_id, timestamp, **_kwargs):
+        SEEN["received"] += 1
+        SEEN["ids"] = [client_id == environment.runner.client_id, timestamp > 1.7e9]
+
+@events.quitting.add_listener
+def _report(environment, **_kwargs):
+    print("@@ " + json.dumps(SEEN), flush=True)
+"""
+
+
+@pytest.mark.parametrize("master", ["locust", "rocust"])
+def test_distributed_events_in_a_mixed_fleet(master: str, target: LoopbackServer, tmp_path: Path) -> None:
+    run = run_fleet(master, ["locust", "rocust"], tmp_path, target.url, locustfile=EVENTS)
+    seen = run.master_marks[-1]
+    assert sorted(seen["connects"]) == sorted(seen["reports"]), run.master_stderr
+    assert len(seen["connects"]) == 2
+    for client_id, custom in seen["reports"].items():
+        assert custom == {"from": client_id, "tags": ["a", 1]}
+    assert seen["echoes"] >= 4, seen
+    for worker in run.workers:
+        assert worker["received"] >= 2 and worker["ids"] == [True, True], run.workers
+    assert run.master_code == 0, run.master_stderr
+
+
 @pytest.mark.parametrize("master", ["locust", "rocust"])
 def test_workers_fetch_the_locustfile_from_the_master(master: str, target: LoopbackServer, tmp_path: Path) -> None:
     run = run_fleet(master, ["locust", "rocust"], tmp_path, target.url, fetch=True)

@@ -14,6 +14,7 @@
 pub mod codec;
 pub mod custom;
 pub mod download;
+pub mod events;
 pub mod master;
 pub mod messages;
 pub mod transport;
@@ -59,6 +60,21 @@ impl<'a> Distributed<'a> {
             Self::Worker(w) => w.custom_messages(),
         }
     }
+
+    pub fn events(self) -> &'a events::DistEvents {
+        match self {
+            Self::Master(m) => m.events(),
+            Self::Worker(w) => w.events(),
+        }
+    }
+}
+
+/// Seconds since the epoch, as Python's `time.time()`.
+pub(crate) fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// Locust's timers and limits (`locust/runners.py`).

@@ -316,6 +316,58 @@ async fn a_worker_that_joins_a_running_test_gets_its_share() {
     assert_eq!(late.done.await.unwrap(), None);
 }
 
+/// Locust's distributed events: a worker adds to its reports, the master
+/// sees them whole; connects and heartbeats are announced on both sides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn distributed_events_carry_what_listeners_add() {
+    let master = master().await;
+    let port = master.local_addr().port();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = seen.clone();
+    master.events().worker_report.add_listener(move |r| {
+        let data = codec::value_to_json(&r.data);
+        s.lock().unwrap().push((r.client_id.clone(), data));
+    });
+    let connects = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let c = connects.clone();
+    master
+        .events()
+        .worker_connect
+        .add_listener(move |e| c.lock().unwrap().push(e.client_id.clone()));
+    let echoed = Arc::new(AtomicU64::new(0));
+    let e = echoed.clone();
+    master.events().heartbeat_sent.add_listener(move |_| {
+        e.fetch_add(1, Ordering::SeqCst);
+    });
+    let w = worker(port);
+    w.runner.events().report_to_master.add_listener(|r| {
+        let mut data = r.data.lock().unwrap();
+        data.push(("custom".into(), Value::from(r.client_id.as_str())));
+        // Locust's own keys are the report's, whatever a listener says.
+        data.push(("user_count".into(), Value::from(-1)));
+    });
+    let received = Arc::new(AtomicU64::new(0));
+    let r = received.clone();
+    w.runner.events().heartbeat_received.add_listener(move |e| {
+        assert!(e.timestamp > 1.7e9);
+        r.fetch_add(1, Ordering::SeqCst);
+    });
+    let id = w.runner.node_id().to_owned();
+    until("a report and heartbeats", Duration::from_secs(10), || {
+        !seen.lock().unwrap().is_empty() && received.load(Ordering::SeqCst) > 0
+    })
+    .await;
+    let (from, data) = seen.lock().unwrap()[0].clone();
+    assert_eq!(from, id);
+    assert_eq!(data["custom"], serde_json::json!(id));
+    assert_eq!(data["user_count"], serde_json::json!(0));
+    assert!(data["stats"].is_array() && data["stats_total"].is_object());
+    assert_eq!(*connects.lock().unwrap(), [id]);
+    assert!(echoed.load(Ordering::SeqCst) > 0);
+    master.quit().await;
+    assert_eq!(w.done.await.unwrap(), None);
+}
+
 /// A late ack makes a worker say client_ready twice: it still gets one share.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_that_says_ready_twice_gets_one_share() {

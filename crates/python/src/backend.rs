@@ -28,6 +28,7 @@ pub struct Shared {
     pub http: OnceLock<HttpThreads>,
     /// The locustfile's part of the web UI.
     pub web: Arc<crate::web::PythonWeb>,
+    pub dist_events: crate::dist_events::WantedEvents,
 }
 
 impl Shared {
@@ -41,6 +42,7 @@ impl Shared {
             control: OnceLock::new(),
             http: OnceLock::new(),
             web: Arc::new(crate::web::PythonWeb::new(bridge_for_web)),
+            dist_events: Default::default(),
         }
     }
 
@@ -335,6 +337,7 @@ impl UserSource for PythonSource {
             let _ = self.shared.control.set(handle);
         }
         bind_events(env, &self.shared.bridge);
+        crate::dist_events::bind_wanted(&self.shared, None);
         if let Some(dist) = rocust_dist::Distributed::of(runner.as_ref()) {
             let bridge = self.shared.bridge.clone();
             dist.custom_messages().set_fallback(move |msg| {

@@ -115,6 +115,14 @@ pub enum Command {
         data: Vec<u8>,
         node_id: String,
     },
+    /// One of Locust's distributed events (`dist_events.rs`); `kwargs` is a
+    /// msgpack map (`Engine.unpack`). Only `report_to_master` is answered:
+    /// the keys its listeners added, as JSON (`Engine.text_reply`).
+    DistEvent {
+        token: u64,
+        name: String,
+        kwargs: Vec<u8>,
+    },
     /// The run is over: the process exits with this code. Not answered.
     Exit { code: i32 },
 }

@@ -12,6 +12,7 @@
 mod backend;
 mod bridge;
 mod command;
+mod dist_events;
 mod http;
 mod msgpack;
 mod options;
@@ -565,6 +566,13 @@ impl Engine {
             dist.send_message(msg_type, value, client_id);
         }
         Ok(())
+    }
+
+    /// A locustfile listens to one of Locust's distributed events
+    /// (`report_to_master`, `worker_report`, ...): the runner forwards it
+    /// from now on.
+    fn want_event(&self, name: &str) {
+        dist_events::bind_wanted(&self.shared, Some(name));
     }
 
     /// The data of a `CustomMessage` command as Python objects.

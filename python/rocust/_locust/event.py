@@ -34,10 +34,15 @@ class EventHook:
         self._recorder: Optional[Callable[..., Any]] = None
         """The engine's own listener (``request``: record in Rust's stats). Kept out of
         ``_handlers`` so that "nobody listens" still means no user listener."""
+        self._on_listen: Optional[Callable[[], None]] = None
+        """Told of every new listener (the engine forwards some events only to hooks
+        that have one)."""
 
     def add_listener(self, handler: F) -> F:
         """Adds ``handler`` and returns it, so the method also works as a decorator."""
         self._handlers.append(handler)
+        if self._on_listen is not None:
+            self._on_listen()
         return handler
 
     def remove_listener(self, handler: Callable[..., Any]) -> None:

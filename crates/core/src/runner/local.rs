@@ -8,8 +8,8 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 use super::{
-    apply_user_counts, format_user_classes_count, JobTicket, Runner, RunnerConfig, RunnerState,
-    ShapeDriver, SpawnJobs,
+    apply_user_counts, final_or_now, format_user_classes_count, JobTicket, QuitSignal, Runner,
+    RunnerConfig, RunnerState, ShapeDriver, SpawnJobs,
 };
 use crate::dispatch::{DispatchStep, UserClassSpec, UsersDispatcher};
 use crate::env::Environment;
@@ -49,7 +49,7 @@ pub struct LocalRunner {
     /// The user count the last `start` asked for (Locust's `target_user_count`,
     /// set before `test_start` fires).
     target_user_count: AtomicU64,
-    quit: watch::Sender<bool>,
+    quit: QuitSignal,
     /// Every state change, for whoever waits for one (the web UI's autostart).
     states: watch::Sender<RunnerState>,
 }
@@ -75,7 +75,7 @@ impl LocalRunner {
             }),
             ramps: SpawnJobs::default(),
             target_user_count: AtomicU64::new(0),
-            quit: watch::channel(false).0,
+            quit: QuitSignal::default(),
             states: watch::channel(RunnerState::Ready).0,
         });
         let weak = Arc::downgrade(&runner);
@@ -226,12 +226,8 @@ impl Runner for LocalRunner {
     }
 
     fn final_user_classes_count(&self) -> BTreeMap<String, usize> {
-        let last = self.inner().final_user_classes_count.clone();
-        if last.is_empty() {
-            self.user_classes_count()
-        } else {
-            last
-        }
+        let at_last_stop = self.inner().final_user_classes_count.clone();
+        final_or_now(&at_last_stop, || self.user_classes_count())
     }
 
     fn has_shape(&self) -> bool {
@@ -265,16 +261,11 @@ impl Runner for LocalRunner {
     }
 
     fn start_shape(&self) {
-        let (Some(shape), Some(me)) = (&self.shape, self.me.upgrade()) else {
-            return;
-        };
-        if shape.is_running() {
-            log::info!("There is an ongoing shape test running. Editing is disabled");
-            return;
+        if let (Some(shape), Some(me)) = (&self.shape, self.me.upgrade()) {
+            shape.start(me, self.config.headless, || {
+                self.set_state(RunnerState::Ready)
+            });
         }
-        log::info!("Shape test starting.");
-        self.set_state(RunnerState::Ready);
-        shape.start(me, self.config.headless);
     }
 
     /// Fires test_stopping, stops users with the stop timeout, then fires test_stop.
@@ -307,15 +298,12 @@ impl Runner for LocalRunner {
     fn quit(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             self.stop().await;
-            self.quit.send_replace(true);
+            self.quit.set();
         })
     }
 
     fn wait_quit(&self) -> BoxFuture<'_, ()> {
-        let mut rx = self.quit.subscribe();
-        Box::pin(async move {
-            let _ = rx.wait_for(|q| *q).await;
-        })
+        self.quit.wait()
     }
 
     fn kill_all(&self) {

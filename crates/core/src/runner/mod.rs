@@ -149,6 +149,42 @@ impl fmt::Display for RunnerState {
     }
 }
 
+/// Set once a runner has quit; what its `wait_quit` waits for.
+pub struct QuitSignal(watch::Sender<bool>);
+
+impl Default for QuitSignal {
+    fn default() -> Self {
+        Self(watch::channel(false).0)
+    }
+}
+
+impl QuitSignal {
+    pub fn set(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Resolves once set (at once if it is).
+    pub fn wait(&self) -> BoxFuture<'static, ()> {
+        let mut rx = self.0.subscribe();
+        Box::pin(async move {
+            let _ = rx.wait_for(|q| *q).await;
+        })
+    }
+}
+
+/// Class counts at the last stop, or `now` before there was one (what
+/// the task ratio report shows).
+pub fn final_or_now(
+    at_last_stop: &BTreeMap<String, usize>,
+    now: impl FnOnce() -> BTreeMap<String, usize>,
+) -> BTreeMap<String, usize> {
+    if at_last_stop.is_empty() {
+        now()
+    } else {
+        at_last_stop.clone()
+    }
+}
+
 /// How a runner behaves, from the command line.
 #[derive(Clone, Debug, Default)]
 pub struct RunnerConfig {

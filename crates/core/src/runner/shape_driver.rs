@@ -27,18 +27,20 @@ impl ShapeDriver {
         }
     }
 
-    /// Whether the shape is ticking now.
-    pub fn is_running(&self) -> bool {
-        lock(&self.task).is_some()
-    }
-
-    /// Starts ticking; the caller has checked [`ShapeDriver::is_running`].
-    /// When the shape returns `None` the test stops, and a headless run quits.
-    pub fn start(self: &Arc<Self>, runner: Arc<dyn Runner>, headless: bool) {
-        let driver = self.clone();
-        // Stored under the lock, so a shape that ends at its first tick
-        // clears the slot after this.
+    /// Starts ticking unless it already does (Locust's `start_shape`);
+    /// `before` runs first (the runner's move to ready). When the shape
+    /// returns `None` the test stops, and a headless run quits.
+    pub fn start(self: &Arc<Self>, runner: Arc<dyn Runner>, headless: bool, before: impl FnOnce()) {
+        // Checked and stored under the lock, so a shape that ends at its
+        // first tick clears the slot after this.
         let mut slot = lock(&self.task);
+        if slot.is_some() {
+            log::info!("There is an ongoing shape test running. Editing is disabled");
+            return;
+        }
+        log::info!("Shape test starting.");
+        before();
+        let driver = self.clone();
         *slot = Some(tokio::spawn(async move {
             driver.tick_until_done(runner, headless).await
         }));

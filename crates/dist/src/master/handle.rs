@@ -14,6 +14,7 @@ use rocust_core::stats::StatsReport;
 use super::nodes::{WorkerNode, MISSING, READY, RUNNING, SPAWNING};
 use super::{Inner, MasterRunner};
 use crate::codec::{self, Message};
+use crate::events::{DistEvents, WorkerReport};
 use crate::messages::{
     kind, ExceptionData, Heartbeat, LocustfileContents, LocustfileRequest, Logs, StatsData,
     WorkerSpawningComplete,
@@ -168,6 +169,8 @@ impl MasterRunner {
                 Some((hb, node_id)) => self.on_heartbeat(&node_id, hb),
                 None => return false,
             },
+            // worker_report listeners get the whole message: the general path.
+            Some(kind::STATS) if self.events.worker_report.has_listeners() => return false,
             Some(kind::STATS) => match codec::decode_as::<StatsData>(payload) {
                 Some((data, node_id)) => self.on_stats(&node_id, data),
                 None => return false,
@@ -193,7 +196,14 @@ impl MasterRunner {
                 Err(e) => bad(e),
             },
             kind::STATS => match msg.parse::<StatsData>() {
-                Ok(data) => self.on_stats(&msg.node_id, data),
+                Ok(data) => {
+                    self.on_stats(&msg.node_id, data);
+                    // After the merge, as Locust's own listener comes first.
+                    self.events.worker_report.fire(&WorkerReport {
+                        client_id: msg.node_id.clone(),
+                        data: msg.data.clone(),
+                    });
+                }
                 Err(e) => bad(e),
             },
             kind::SPAWNING => {
@@ -297,14 +307,15 @@ impl MasterRunner {
                 }
             }
         }
-        let (restart, rebalance, index, connected, duplicate) = {
+        let index = Self::worker_index(&mut self.inner(), client_id);
+        self.send_to(
+            client_id,
+            kind::ACK,
+            &Value::Map(vec![("index".into(), index.into())]),
+        );
+        DistEvents::fire_now(&self.events.worker_connect, &msg.node_id);
+        let (restart, rebalance, connected, duplicate) = {
             let mut inner = self.inner();
-            let index = Self::worker_index(&mut inner, client_id);
-            self.send_to(
-                client_id,
-                kind::ACK,
-                &Value::Map(vec![("index".into(), index.into())]),
-            );
             let duplicate = inner.nodes.contains(client_id);
             inner.nodes.insert(WorkerNode::new(client_id));
             let mut restart = false;
@@ -315,13 +326,7 @@ impl MasterRunner {
             let rebalance = self.config.enable_rebalancing
                 && inner.state == RunnerState::Running
                 && inner.spawning_completed;
-            (
-                restart,
-                rebalance,
-                index,
-                inner.nodes.worker_count(),
-                duplicate,
-            )
+            (restart, rebalance, inner.nodes.worker_count(), duplicate)
         };
         if duplicate {
             log::debug!("{client_id} (index {index}) reported as ready (duplicate message). {connected} workers connected.");
@@ -373,6 +378,7 @@ impl MasterRunner {
                 }
             }
         }
+        DistEvents::fire_now(&self.events.heartbeat_sent, node_id);
         self.send_to(node_id, kind::HEARTBEAT, &Value::Nil);
         if restart {
             let (users, rate) = self.target();

@@ -23,7 +23,8 @@ use rocust_core::env::Environment;
 use rocust_core::events::SpawningCompleteEvent;
 use rocust_core::exec::BoxFuture;
 use rocust_core::runner::{
-    format_user_classes_count, Runner, RunnerState, ShapeDriver, WorkerSummary,
+    final_or_now, format_user_classes_count, QuitSignal, Runner, RunnerState, ShapeDriver,
+    WorkerSummary,
 };
 use rocust_core::shape::LoadTestShape;
 use rocust_core::user::UserClassSettings;
@@ -34,6 +35,7 @@ pub use nodes::{WorkerNode, WorkerNodes};
 
 use crate::codec;
 use crate::custom::CustomMessages;
+use crate::events::DistEvents;
 use crate::messages::{kind, ClassCounts, MasterSpawningComplete, Spawn};
 use crate::transport::{Router, RouterSender};
 
@@ -129,9 +131,10 @@ pub struct MasterRunner {
     shape: Option<Arc<ShapeDriver>>,
     inner: Mutex<Inner>,
     states: watch::Sender<RunnerState>,
-    quit: watch::Sender<bool>,
+    quit: QuitSignal,
     has_quit: AtomicBool,
     custom: CustomMessages,
+    events: DistEvents,
 }
 
 impl MasterRunner {
@@ -166,9 +169,10 @@ impl MasterRunner {
                 worker_cpu_warning_emitted: false,
             }),
             states: watch::channel(RunnerState::Ready).0,
-            quit: watch::channel(false).0,
+            quit: QuitSignal::default(),
             has_quit: AtomicBool::new(false),
             custom: CustomMessages::default(),
+            events: DistEvents::default(),
         });
         let weak = Arc::downgrade(&runner);
         env.events.spawning_complete.add_listener(move |_| {
@@ -192,6 +196,11 @@ impl MasterRunner {
 
     pub fn custom_messages(&self) -> &CustomMessages {
         &self.custom
+    }
+
+    /// Locust's distributed events of this runner.
+    pub fn events(&self) -> &DistEvents {
+        &self.events
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
@@ -327,7 +336,7 @@ impl MasterRunner {
                     let host = self.env.host();
                     for (id, _) in users.iter() {
                         let spawn = Spawn {
-                            timestamp: now(),
+                            timestamp: crate::unix_now(),
                             user_classes_count: users.user_classes_count(id).unwrap_or_default(),
                             host: host.clone(),
                             stop_timeout: self.config.stop_timeout,
@@ -455,14 +464,6 @@ fn as_usize_counts(counts: &ClassCounts) -> BTreeMap<String, usize> {
         .collect()
 }
 
-/// Seconds since the epoch, as Python's `time.time()`.
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 impl Runner for MasterRunner {
     fn environment(&self) -> &Arc<Environment> {
         &self.env
@@ -493,12 +494,8 @@ impl Runner for MasterRunner {
     }
 
     fn final_user_classes_count(&self) -> BTreeMap<String, usize> {
-        let last = self.inner().final_user_classes_count.clone();
-        if last.is_empty() {
-            self.user_classes_count()
-        } else {
-            last
-        }
+        let at_last_stop = self.inner().final_user_classes_count.clone();
+        final_or_now(&at_last_stop, || self.user_classes_count())
     }
 
     fn has_shape(&self) -> bool {
@@ -510,16 +507,11 @@ impl Runner for MasterRunner {
     }
 
     fn start_shape(&self) {
-        let (Some(shape), Some(me)) = (&self.shape, self.me.upgrade()) else {
-            return;
-        };
-        if shape.is_running() {
-            log::info!("There is an ongoing shape test running. Editing is disabled");
-            return;
+        if let (Some(shape), Some(me)) = (&self.shape, self.me.upgrade()) {
+            shape.start(me, self.config.headless, || {
+                self.set_state(RunnerState::Ready)
+            });
         }
-        log::info!("Shape test starting.");
-        self.set_state(RunnerState::Ready);
-        shape.start(me, self.config.headless);
     }
 
     fn stop(&self) -> BoxFuture<'_, ()> {
@@ -539,15 +531,12 @@ impl Runner for MasterRunner {
                 self.send_to(&id, kind::QUIT, &Value::Nil);
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
-            self.quit.send_replace(true);
+            self.quit.set();
         })
     }
 
     fn wait_quit(&self) -> BoxFuture<'_, ()> {
-        let mut rx = self.quit.subscribe();
-        Box::pin(async move {
-            let _ = rx.wait_for(|q| *q).await;
-        })
+        self.quit.wait()
     }
 
     /// The workers' users are theirs to kill.

@@ -18,12 +18,15 @@ use rmpv::Value;
 use rocust_core::env::Environment;
 use rocust_core::events::SpawningCompleteEvent;
 use rocust_core::exec::{BoxFuture, UserBackend};
-use rocust_core::runner::{apply_user_counts, JobTicket, Runner, RunnerState, SpawnJobs};
+use rocust_core::runner::{
+    apply_user_counts, final_or_now, JobTicket, QuitSignal, Runner, RunnerState, SpawnJobs,
+};
 use rocust_core::user::{TaskFilter, UserClassSettings};
 use tokio::sync::{mpsc, watch};
 
 use crate::codec::{self, Message};
 use crate::custom::CustomMessages;
+use crate::events::DistEvents;
 use crate::messages::{
     kind, Ack, ClassCounts, ExceptionData, MasterSpawningComplete, Spawn, WorkerSpawningComplete,
 };
@@ -113,8 +116,9 @@ pub struct WorkerRunner {
     /// The master asked for a new connection (`reconnect`): it knows this worker.
     reconnect_requested: AtomicBool,
     states: watch::Sender<RunnerState>,
-    quit: watch::Sender<bool>,
+    quit: QuitSignal,
     custom: CustomMessages,
+    events: DistEvents,
 }
 
 impl WorkerRunner {
@@ -146,8 +150,9 @@ impl WorkerRunner {
             worker_index: AtomicI64::new(-1),
             reconnect_requested: AtomicBool::new(false),
             states: watch::channel(RunnerState::Ready).0,
-            quit: watch::channel(false).0,
+            quit: QuitSignal::default(),
             custom: CustomMessages::default(),
+            events: DistEvents::default(),
         });
         let weak = Arc::downgrade(&runner);
         env.events.user_error.add_listener(move |e| {
@@ -179,6 +184,11 @@ impl WorkerRunner {
         &self.custom
     }
 
+    /// Locust's distributed events of this runner.
+    pub fn events(&self) -> &DistEvents {
+        &self.events
+    }
+
     /// Sends a message of the locustfile's own to the master.
     pub fn send_message(&self, msg_type: &str, data: Value) {
         log::debug!("Sending {msg_type} message to master");
@@ -207,7 +217,7 @@ impl WorkerRunner {
             tokio::spawn(self.clone().stats_reports()),
             tokio::spawn(self.clone().log_reports()),
         ];
-        let mut quit = self.quit.subscribe();
+        let mut quit = self.quit.wait();
         loop {
             tokio::select! {
                 event = events.recv() => match event {
@@ -218,7 +228,7 @@ impl WorkerRunner {
                     Some(LinkEvent::Disconnected(_)) => {}
                     None => break,
                 },
-                _ = async { quit.wait_for(|q| *q).await.is_ok() } => break,
+                _ = &mut quit => break,
             }
         }
         for task in background {
@@ -320,7 +330,7 @@ impl WorkerRunner {
                 log::info!("Got quit message from master, shutting down...");
                 self.stop().await;
                 self.report_stats();
-                self.quit.send_replace(true);
+                self.quit.set();
             }
             kind::RECONNECT => {
                 log::warn!("Received reconnect message from master. Resetting RPC connection.");
@@ -328,7 +338,10 @@ impl WorkerRunner {
                 self.reconnect_requested.store(true, Ordering::Relaxed);
                 self.link.reset();
             }
-            kind::HEARTBEAT => self.inner().last_master_heartbeat = Some(Instant::now()),
+            kind::HEARTBEAT => {
+                self.inner().last_master_heartbeat = Some(Instant::now());
+                DistEvents::fire_now(&self.events.heartbeat_received, &msg.node_id);
+            }
             kind::UPDATE_USER_CLASS => self.on_update_user_class(&msg.data).await,
             kind::SPAWNING_COMPLETE => parsed(msg.parse::<MasterSpawningComplete>().map(|m| {
                 self.env
@@ -518,12 +531,8 @@ impl Runner for WorkerRunner {
     }
 
     fn final_user_classes_count(&self) -> BTreeMap<String, usize> {
-        let last = self.inner().final_user_classes_count.clone();
-        if last.is_empty() {
-            self.user_classes_count()
-        } else {
-            last
-        }
+        let at_last_stop = self.inner().final_user_classes_count.clone();
+        final_or_now(&at_last_stop, || self.user_classes_count())
     }
 
     fn has_shape(&self) -> bool {
@@ -560,15 +569,12 @@ impl Runner for WorkerRunner {
     fn quit(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             self.stop().await;
-            self.quit.send_replace(true);
+            self.quit.set();
         })
     }
 
     fn wait_quit(&self) -> BoxFuture<'_, ()> {
-        let mut rx = self.quit.subscribe();
-        Box::pin(async move {
-            let _ = rx.wait_for(|q| *q).await;
-        })
+        self.quit.wait()
     }
 
     fn kill_all(&self) {

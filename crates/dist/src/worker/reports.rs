@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use rmpv::Value;
 use rocust_core::runner::Runner;
 
 use super::WorkerRunner;
@@ -36,7 +37,22 @@ impl WorkerRunner {
             user_classes_count: counts,
             rocust_status_codes: report.status_codes,
         };
-        self.send(kind::STATS, &data);
+        let extras = self.events.report_extras(&self.config.node_id);
+        if extras.is_empty() {
+            self.send(kind::STATS, &data);
+            return;
+        }
+        // Rare (a listener added keys): the report as a map, extended.
+        let packed = rmp_serde::to_vec_named(&data).unwrap_or_default();
+        let Ok(Value::Map(mut map)) = rmpv::decode::read_value(&mut &packed[..]) else {
+            return self.send(kind::STATS, &data);
+        };
+        for (key, value) in extras {
+            if !map.iter().any(|(k, _)| k.as_str() == Some(&key)) {
+                map.push((key.into(), value));
+            }
+        }
+        self.send(kind::STATS, &Value::Map(map));
     }
 
     pub(super) async fn heartbeats(self: std::sync::Arc<Self>) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Run one command and record what it cost.
 
-    measure.py --out RESULT.json [--rss-interval S] [--watch PID] -- COMMAND [ARGS...]
+    measure.py --out RESULT.json [--rss-interval S] [--watch PID] [--tree] -- COMMAND [ARGS...]
 
 Writes JSON with the child's own CPU seconds (user, sys: wait4's rusage of exactly that child,
 all its threads included), wall seconds, peak RSS, VmRSS samples [[seconds_since_start, kB], ...]
-and, with --watch, the CPU seconds another process (the target) used meanwhile.
+and, with --watch, the CPU seconds another process (the target) used meanwhile. With --tree the
+VmRSS samples are of the child and all its descendants (a master and its forked workers; their
+CPU is in the child's rusage once it has waited for them).
 The child's stdout/stderr are inherited. Exits with the child's exit code.
 """
 
@@ -44,11 +46,40 @@ def vm_rss_kb(pid):
     return None
 
 
+def descendants(pid):
+    """PIDs of the live processes below ``pid``."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def tree_rss_kb(pid):
+    own = vm_rss_kb(pid)
+    if own is None:
+        return None
+    return own + sum(vm_rss_kb(p) or 0 for p in descendants(pid))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="where to write the JSON result")
     parser.add_argument("--rss-interval", type=float, default=0.1, help="seconds between VmRSS samples")
     parser.add_argument("--watch", type=int, help="also report this PID's CPU seconds during the run")
+    parser.add_argument("--tree", action="store_true", help="VmRSS of the child and its descendants")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -70,7 +101,7 @@ def main():
 
     def sample_rss():
         while not done.is_set():
-            rss = vm_rss_kb(child.pid)
+            rss = tree_rss_kb(child.pid) if args.tree else vm_rss_kb(child.pid)
             if rss is not None:
                 samples.append([round(time.monotonic() - started, 3), rss])
             done.wait(args.rss_interval)

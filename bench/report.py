@@ -155,7 +155,7 @@ def memory(args):
     if loaded_kb is None:
         raise BenchError(f"the loaded run ended before {args.settle} s; no samples with all users running")
     peak_kb = max(kb for _, kb in load["rss_samples"])
-    per_user = (loaded_kb - idle_kb) / max(args.users - 1, 1)
+    per_user = (loaded_kb - idle_kb) / max(args.users - args.idle_users, 1)
 
     (requests, failures, overall), source = rocust_totals(args.load_out, args.load_csv)
     if requests <= 0:
@@ -164,10 +164,12 @@ def memory(args):
     steady = steady_rps(args.load_csv, args.users)
 
     print(f"users: {args.users}, wait between({args.wait_min:g}, {args.wait_max:g}) s")
-    print(f"VmRSS idle (1 user):      {idle_kb / 1024:9.1f} MiB")
+    idle_label = f"VmRSS idle ({args.idle_users} user{'s' * (args.idle_users > 1)}):"
+    print(f"{idle_label:<26}{idle_kb / 1024:9.1f} MiB")
     print(f"VmRSS with all users:     {loaded_kb / 1024:9.1f} MiB (median after {args.settle:g} s)")
     print(f"VmRSS peak:               {peak_kb / 1024:9.1f} MiB")
     print(f"KB per user above idle: {per_user:.2f}")
+    print(f"KB per user, all in:    {loaded_kb / args.users:.2f}")
     print(f"CPU s (loaded run):       {load['cpu_s']:9.2f}")
     print(f"requests: {requests}, failures: {failures} (from the {source})")
     print(f"offered request rate:  {offered:9.1f} req/s (users / mean wait, response time ignored)")
@@ -197,6 +199,7 @@ def main():
     p.add_argument("--wait-min", type=float, required=True)
     p.add_argument("--wait-max", type=float, required=True)
     p.add_argument("--settle", type=float, default=6.0, help="seconds after start before sampling loaded RSS")
+    p.add_argument("--idle-users", type=int, default=1, help="users of the idle run")
     args = parser.parse_args()
     try:
         cpu(args) if args.which == "cpu" else memory(args)

@@ -22,6 +22,7 @@ from rocust_cli.harness import LoopbackServer, _clean_env, command_for
 
 LOCUSTFILE = """
 import json
+import os
 
 from locust import HttpUser, constant, events, task
 from locust.runners import WorkerRunner
@@ -61,7 +62,8 @@ def _users(environment, **_kwargs):
 @events.quitting.add_listener
 def _report(environment, **_kwargs):
     if isinstance(environment.runner, WorkerRunner):
-        print("@@ " + json.dumps(SEEN), flush=True)
+        # One write: --processes workers share the pipe.
+        os.write(1, ("@@ " + json.dumps(SEEN) + "\\n").encode())
 """
 
 USERS = 8

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Run one command and record what it cost.
 
-    measure.py --out RESULT.json [--rss-interval S] [--watch PID] [--tree] -- COMMAND [ARGS...]
+    measure.py --out RESULT.json [--rss-interval S] [--watch PID]... [--tree] -- COMMAND [ARGS...]
 
 Writes JSON with the child's own CPU seconds (user, sys: wait4's rusage of exactly that child,
 all its threads included), wall seconds, peak RSS, VmRSS samples [[seconds_since_start, kB], ...]
-and, with --watch, the CPU seconds another process (the target) used meanwhile. With --tree the
+and, with --watch, the CPU seconds other processes (the targets) used meanwhile. With --tree the
 VmRSS samples are of the child and all its descendants (a master and its forked workers; their
 CPU is in the child's rusage once it has waited for them).
 The child's stdout/stderr are inherited. Exits with the child's exit code.
@@ -46,6 +46,12 @@ def vm_rss_kb(pid):
     return None
 
 
+def watched_cpu_seconds(pids):
+    """The summed CPU seconds of ``pids``, or None if there are none or one is gone."""
+    seconds = [proc_cpu_seconds(pid) for pid in pids]
+    return sum(seconds) if seconds and None not in seconds else None
+
+
 def descendants(pid):
     """PIDs of the live processes below ``pid``."""
     children = {}
@@ -78,7 +84,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="where to write the JSON result")
     parser.add_argument("--rss-interval", type=float, default=0.1, help="seconds between VmRSS samples")
-    parser.add_argument("--watch", type=int, help="also report this PID's CPU seconds during the run")
+    parser.add_argument(
+        "--watch", type=int, action="append", default=[], help="also report this PID's CPU seconds (repeatable: summed)"
+    )
     parser.add_argument("--tree", action="store_true", help="VmRSS of the child and its descendants")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
@@ -86,7 +94,7 @@ def main():
     if not command:
         parser.error("no command given")
 
-    watch_before = proc_cpu_seconds(args.watch) if args.watch else None
+    watch_before = watched_cpu_seconds(args.watch)
     started = time.monotonic()
     try:
         child = subprocess.Popen(command)
@@ -112,7 +120,7 @@ def main():
     wall = time.monotonic() - started
     done.set()
     sampler.join()
-    watch_after = proc_cpu_seconds(args.watch) if args.watch else None
+    watch_after = watched_cpu_seconds(args.watch)
 
     exit_code = os.waitstatus_to_exitcode(status)
     result = {

@@ -111,6 +111,24 @@ def steady_rps(prefix, users):
     return statistics.mean(float(r["Requests/s"]) for r in chosen)
 
 
+def rate_after(prefix, seconds):
+    """Requests completed per second from ``seconds`` after the first history row to the
+    last one (Aggregated total request counts), if the history covers that."""
+    try:
+        with open(f"{prefix}_stats_history.csv", newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r.get("Name") == "Aggregated"]
+    except OSError:
+        return None
+    if not rows:
+        return None
+    start = int(rows[0]["Timestamp"]) + seconds
+    window = [r for r in rows if int(r["Timestamp"]) >= start]
+    if len(window) < 2 or window[-1]["Timestamp"] == window[0]["Timestamp"]:
+        return None
+    done = int(window[-1]["Total Request Count"]) - int(window[0]["Total Request Count"])
+    return done / (int(window[-1]["Timestamp"]) - int(window[0]["Timestamp"]))
+
+
 def cpu(args):
     wrk = load_json(args.wrk_json)
     rocust = load_json(args.rocust_json)
@@ -162,6 +180,7 @@ def memory(args):
         raise BenchError("the loaded run made no requests")
     offered = args.users / ((args.wait_min + args.wait_max) / 2)
     steady = steady_rps(args.load_csv, args.users)
+    late = rate_after(args.load_csv, args.steady_after) if args.steady_after else None
 
     print(f"users: {args.users}, wait between({args.wait_min:g}, {args.wait_max:g}) s")
     idle_label = f"VmRSS idle ({args.idle_users} user{'s' * (args.idle_users > 1)}):"
@@ -170,12 +189,15 @@ def memory(args):
     print(f"VmRSS peak:               {peak_kb / 1024:9.1f} MiB")
     print(f"KB per user above idle: {per_user:.2f}")
     print(f"KB per user, all in:    {loaded_kb / args.users:.2f}")
-    print(f"CPU s (loaded run):       {load['cpu_s']:9.2f}")
+    print(f"CPU s (loaded run):       {load['cpu_s']:9.2f} ({load['cpu_s'] / max(requests, 1) * 1e6:.0f} µs per request)")
     print(f"requests: {requests}, failures: {failures} (from the {source})")
     print(f"offered request rate:  {offered:9.1f} req/s (users / mean wait, response time ignored)")
     print(f"achieved request rate: {overall:9.1f} req/s (whole run, Aggregated req/s)")
     if steady is not None:
         print(f"achieved request rate: {steady:9.1f} req/s (steady: stats history with all users, {RPS_WINDOW_S} s after the spawn)")
+    if late is not None:
+        print(f"achieved request rate: {late:9.1f} req/s (completed from {args.steady_after:g} s after the start to the end)")
+        steady = late
     print(f"achieved/offered: {(steady if steady is not None else overall) / offered:.2f}")
     if load["exit_code"] != 0:
         print(f"warning: rocust exited with code {load['exit_code']}")
@@ -200,6 +222,7 @@ def main():
     p.add_argument("--wait-max", type=float, required=True)
     p.add_argument("--settle", type=float, default=6.0, help="seconds after start before sampling loaded RSS")
     p.add_argument("--idle-users", type=int, default=1, help="users of the idle run")
+    p.add_argument("--steady-after", type=float, help="measure the achieved rate from this many s on")
     args = parser.parse_args()
     try:
         cpu(args) if args.which == "cpu" else memory(args)

@@ -223,7 +223,7 @@ def test_failures_fail_the_master_and_workers_exit_cleanly(fleets: Dict[str, Fle
     assert run.worker_codes == [0, 0]
 
 
-MESSAGES = """
+IDLE_USER = """
 import datetime
 import json
 
@@ -236,7 +236,9 @@ class Idle(HttpUser):
     @task
     def index(self):
         self.client.get("/")
+"""
 
+MESSAGES = IDLE_USER + """
 SEEN = []
 
 def on_hello(environment, msg, **_kwargs):
@@ -290,19 +292,7 @@ def test_custom_messages_go_both_ways_in_a_mixed_fleet(master: str, target: Loop
     assert run.master_code == 0, run.master_stderr
 
 
-EVENTS = """
-import json
-
-from locust import HttpUser, constant, events, task
-from locust.runners import MasterRunner, WorkerRunner
-
-class Idle(HttpUser):
-    wait_time = constant(1)
-
-    @task
-    def index(self):
-        self.client.get("/")
-
+EVENTS = IDLE_USER + """
 SEEN = {"reports": {}, "connects": [], "echoes": 0, "received": 0, "ids": []}
 
 @events.report_to_master.add_listener

@@ -7,7 +7,7 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{mpsc, watch};
 
 use crate::routes;
@@ -15,11 +15,26 @@ use crate::routes;
 /// How long in-flight requests get to finish once a stop signal arrives.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Connections that may wait to be accepted: tokio's default (1024) drops
+/// SYNs when thousands of users connect at once (a fast spawn), and each drop
+/// costs its user a second or more. The kernel caps it at `somaxconn`.
+const BACKLOG: u32 = 65535;
+
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// Binds, prints the `listening on` line, serves until SIGINT/SIGTERM, then drains connections.
 pub async fn run(addr: SocketAddr) -> io::Result<()> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| io::Error::new(e.kind(), format!("cannot bind {addr}: {e}")))?;
+    let listener =
+        listen(addr).map_err(|e| io::Error::new(e.kind(), format!("cannot bind {addr}: {e}")))?;
     let local = listener.local_addr()?;
     {
         let mut out = io::stdout().lock();

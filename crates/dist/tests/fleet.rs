@@ -291,11 +291,10 @@ async fn a_restarted_master_adopts_the_workers_of_the_one_before() {
     assert_eq!(w.done.await.unwrap(), None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_worker_that_joins_a_running_test_gets_its_share() {
+/// A master running 4 users on its one worker.
+async fn four_users_on_one_worker() -> (Arc<MasterRunner>, Worker) {
     let master = master().await;
-    let port = master.local_addr().port();
-    let first = worker(port);
+    let first = worker(master.local_addr().port());
     until("a ready worker", Duration::from_secs(10), || {
         ready(&master) == 1
     })
@@ -305,6 +304,13 @@ async fn a_worker_that_joins_a_running_test_gets_its_share() {
         first.runner.user_count() == 4
     })
     .await;
+    (master, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_joins_a_running_test_gets_its_share() {
+    let (master, first) = four_users_on_one_worker().await;
+    let port = master.local_addr().port();
     // Locust redistributes on every join, with or without --enable-rebalancing.
     let late = worker(port);
     until("users spread over both", Duration::from_secs(10), || {
@@ -371,18 +377,8 @@ async fn distributed_events_carry_what_listeners_add() {
 /// A late ack makes a worker say client_ready twice: it still gets one share.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_that_says_ready_twice_gets_one_share() {
-    let master = master().await;
+    let (master, first) = four_users_on_one_worker().await;
     let port = master.local_addr().port();
-    let first = worker(port);
-    until("a ready worker", Duration::from_secs(10), || {
-        ready(&master) == 1
-    })
-    .await;
-    master.start(4, 100.0, None);
-    until("4 users on one worker", Duration::from_secs(5), || {
-        first.runner.user_count() == 4
-    })
-    .await;
     // Sorts before node_id()'s host-named ids, where a second listing would
     // have given it 3 of the 4 users.
     let mut peer = raw_peer(port, "0_raw").await;
@@ -391,7 +387,7 @@ async fn a_worker_that_says_ready_twice_gets_one_share() {
     }
     let mut last_spawn = None;
     let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline && first.runner.user_count() != 2 {
+    while Instant::now() < deadline && (last_spawn.is_none() || first.runner.user_count() != 2) {
         if let Ok(Ok(m)) = tokio::time::timeout(Duration::from_millis(100), peer.recv()).await {
             let message = codec::decode(&m.into_vec().remove(0)).unwrap();
             if message.kind == "spawn" {

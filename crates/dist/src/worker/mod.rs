@@ -328,6 +328,8 @@ impl WorkerRunner {
             kind::STOP => self.on_stop().await,
             kind::QUIT => {
                 log::info!("Got quit message from master, shutting down...");
+                // The master is gone: its silence while the users stop means nothing.
+                self.inner().last_master_heartbeat = None;
                 self.stop().await;
                 self.report_stats();
                 self.quit.set();

@@ -8,7 +8,8 @@
 # machine's 20,000 open files, so the users are split over BENCH_PROCESSES (4) workers under one
 # master, and the load goes to three rocust-demo-target processes on 127.0.0.1, 127.0.0.2 and
 # 127.0.0.3, one per user class (per-class hosts: target/release/bench-scale, and
-# bench/locustfiles/scale_http.py). For each kind of load test, two runs:
+# bench/locustfiles/scale_http.py; Locust 2.47.0 as the peer runs the same users as
+# FastHttpUsers, bench/locustfiles/scale_fasthttp.py). For each kind of load test, two runs:
 #   1. idle fleet: one user per worker, 8 s      -> median VmRSS of master + workers
 #   2. loaded:     BENCH_USERS (50000) users     -> median VmRSS once spawned, request rates
 # Prints memory per user for the whole fleet (above the idle fleet, and total / users), the
@@ -16,7 +17,8 @@
 # takes the machine a while) next to the offered one (users / mean wait; goal at least 0.95), and
 # the CPU the targets used beside it (they share the machine's cores).
 # Environment: BENCH_USERS, BENCH_PROCESSES, BENCH_RUN_TIME (s, 80), BENCH_SPAWN_RATE (2500),
-# BENCH_PART (all | rust | python), BENCH_SKIP_BUILD=1, ROCUST_VENV (.venv-rocust), BENCH_OUT.
+# BENCH_PART (all | rust | python | locust), BENCH_SKIP_BUILD=1, ROCUST_VENV (.venv-rocust),
+# ROCUST_LOCUST_VENV (.venv-locust), BENCH_OUT.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,11 +37,13 @@ TARGET_BIN="${BENCH_TARGET_BIN:-target/release/rocust-demo-target}"
 OUT="${BENCH_OUT:-bench/out}"
 
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+    [[ "$PART" == rust ]] || bash scripts/install-test-deps.sh
     [[ "$PART" == rust ]] || bash scripts/install-python-package.sh
     echo "==> cargo build --release -p rocust-demo-target -p rocust-example" >&2
     cargo build --release --locked -p rocust-demo-target -p rocust-example
 fi
 ROCUST="$ROCUST_VENV/bin/rocust"
+LOCUST="${ROCUST_LOCUST_VENV:-$REPO_ROOT/.venv-locust}/bin/locust"
 mkdir -p "$OUT"
 rm -f "$OUT"/scale_*
 
@@ -91,6 +95,10 @@ run() { # NAME USERS SECONDS COMMAND...
 
 report() { # KIND
     echo >&2
+    report_body "$1" | tee "$OUT/scale_$1_report.txt"
+}
+
+report_body() { # KIND
     echo "== $1: $USERS users, $PROCESSES worker processes, 3 targets"
     python3 bench/report.py memory --idle-json "$OUT/scale_$1_idle.json" --load-json "$OUT/scale_$1_load.json" \
         --load-out "$OUT/scale_$1_load.txt" --load-csv "$OUT/scale_$1_load" --users "$USERS" \
@@ -103,15 +111,34 @@ print(f"CPU s of the 3 targets meanwhile: {run['watch_cpu_s']:.2f} (the machine'
 EOF
 }
 
-if [[ "$PART" != python ]]; then
+if [[ "$PART" == all || "$PART" == rust ]]; then
     [[ -x "$EXAMPLE_BIN" ]] || { echo "error: $EXAMPLE_BIN not found" >&2; exit 1; }
     run rust_idle "$PROCESSES" 8 "$EXAMPLE_BIN"
     run rust_load "$USERS" "$RUN_TIME" "$EXAMPLE_BIN"
     report rust
 fi
-if [[ "$PART" != rust ]]; then
+if [[ "$PART" == all || "$PART" == python ]]; then
     [[ -x "$ROCUST" ]] || { echo "error: $ROCUST not found (bash scripts/install-python-package.sh)" >&2; exit 1; }
     run python_idle "$PROCESSES" 8 "$ROCUST" -f bench/locustfiles/scale_http.py
     run python_load "$USERS" "$RUN_TIME" "$ROCUST" -f bench/locustfiles/scale_http.py
     report python
+fi
+if [[ "$PART" == all || "$PART" == locust ]]; then
+    [[ -x "$LOCUST" ]] || { echo "error: $LOCUST not found (bash scripts/install-test-deps.sh)" >&2; exit 1; }
+    run locust_idle "$PROCESSES" 8 "$LOCUST" -f bench/locustfiles/scale_fasthttp.py
+    run locust_load "$USERS" "$RUN_TIME" "$LOCUST" -f bench/locustfiles/scale_fasthttp.py
+    report locust
+fi
+if [[ "$PART" == all ]]; then
+    python3 - "$OUT" <<'EOF'
+import re
+import sys
+rate, cost = {}, {}
+for kind in ("python", "locust"):
+    text = open(f"{sys.argv[1]}/scale_{kind}_report.txt").read()
+    rate[kind] = float(re.search(r"^achieved/offered: ([\d.]+)", text, re.M).group(1))
+    cost[kind] = float(re.search(r"\((\d+) µs per request\)", text).group(1))
+print(f"ratio rocust-python/locust-fasthttp achieved rate: {rate['python'] / max(rate['locust'], 0.01):.2f}")
+print(f"ratio rocust-python/locust-fasthttp cpu-per-request: {cost['python'] / max(cost['locust'], 1):.2f}")
+EOF
 fi

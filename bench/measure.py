@@ -6,8 +6,9 @@
 Writes JSON with the child's own CPU seconds (user, sys: wait4's rusage of exactly that child,
 all its threads included), wall seconds, peak RSS, VmRSS samples [[seconds_since_start, kB], ...]
 and, with --watch, the CPU seconds other processes (the targets) used meanwhile. With --tree the
-VmRSS samples are of the child and all its descendants (a master and its forked workers; their
-CPU is in the child's rusage once it has waited for them).
+VmRSS samples are of the child and all its descendants (a master and its forked workers), and
+cpu_s is the larger of the child's rusage (which has the descendants it waited for) and the sum
+of every process's CPU as last sampled (for descendants nobody waits for).
 The child's stdout/stderr are inherited. Exits with the child's exit code.
 """
 
@@ -107,11 +108,20 @@ def main():
     samples = []
     done = threading.Event()
 
+    # With --tree: each process's own CPU seconds when last seen, for children their parent
+    # never waits for (their CPU is then not in the child's rusage; Locust's --processes).
+    cpu_seen = {}
+
     def sample_rss():
         while not done.is_set():
             rss = tree_rss_kb(child.pid) if args.tree else vm_rss_kb(child.pid)
             if rss is not None:
                 samples.append([round(time.monotonic() - started, 3), rss])
+            if args.tree:
+                for pid in [child.pid, *descendants(child.pid)]:
+                    seconds = proc_cpu_seconds(pid)
+                    if seconds is not None:
+                        cpu_seen[pid] = seconds
             done.wait(args.rss_interval)
 
     sampler = threading.Thread(target=sample_rss, daemon=True)
@@ -129,7 +139,7 @@ def main():
         "wall_s": round(wall, 3),
         "user_s": usage.ru_utime,
         "sys_s": usage.ru_stime,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "cpu_s": max(usage.ru_utime + usage.ru_stime, sum(cpu_seen.values())),
         "maxrss_kb": usage.ru_maxrss,
         "rss_samples": samples,
         "watch_cpu_s": (

@@ -45,7 +45,8 @@ fi
 ROCUST="$ROCUST_VENV/bin/rocust"
 LOCUST="${ROCUST_LOCUST_VENV:-$REPO_ROOT/.venv-locust}/bin/locust"
 mkdir -p "$OUT"
-rm -f "$OUT"/scale_*
+# A part run alone keeps the other parts' last results (for the ratios below).
+if [[ "$PART" == all ]]; then rm -f "$OUT"/scale_*; else rm -f "$OUT"/scale_"$PART"_*; fi
 
 # Per process: its share of the users plus some; the limit is per process, not per fleet.
 per_worker=$(((USERS + PROCESSES - 1) / PROCESSES))
@@ -129,7 +130,7 @@ if [[ "$PART" == all || "$PART" == locust ]]; then
     run locust_load "$USERS" "$RUN_TIME" "$LOCUST" -f bench/locustfiles/scale_fasthttp.py
     report locust
 fi
-if [[ "$PART" == all ]]; then
+if [[ -f "$OUT/scale_python_report.txt" && -f "$OUT/scale_locust_report.txt" ]]; then
     python3 - "$OUT" <<'EOF'
 import re
 import sys

@@ -21,6 +21,9 @@ pub struct Wanted {
     bound: BTreeSet<String>,
 }
 
+/// [`Shared`]'s part.
+pub type WantedEvents = Mutex<Wanted>;
+
 /// Records that Python listens to `name` (when given) and forwards every
 /// wanted event not forwarded yet, once the runner exists.
 pub fn bind_wanted(shared: &Shared, name: Option<&str>) {
@@ -130,6 +133,3 @@ fn notify(bridge: &Bridge, name: &str, kwargs: Vec<(&str, Value)>) {
         kwargs,
     });
 }
-
-/// For [`Shared`]: nothing wanted yet.
-pub type WantedEvents = Mutex<Wanted>;

@@ -74,13 +74,6 @@ def descendants(pid):
     return found
 
 
-def tree_rss_kb(pid):
-    own = vm_rss_kb(pid)
-    if own is None:
-        return None
-    return own + sum(vm_rss_kb(p) or 0 for p in descendants(pid))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", required=True, help="where to write the JSON result")
@@ -114,11 +107,12 @@ def main():
 
     def sample_rss():
         while not done.is_set():
-            rss = tree_rss_kb(child.pid) if args.tree else vm_rss_kb(child.pid)
-            if rss is not None:
-                samples.append([round(time.monotonic() - started, 3), rss])
+            pids = [child.pid, *descendants(child.pid)] if args.tree else [child.pid]
+            sizes = [vm_rss_kb(pid) for pid in pids]
+            if sizes[0] is not None:
+                samples.append([round(time.monotonic() - started, 3), sum(kb or 0 for kb in sizes)])
             if args.tree:
-                for pid in [child.pid, *descendants(child.pid)]:
+                for pid in pids:
                     seconds = proc_cpu_seconds(pid)
                     if seconds is not None:
                         cpu_seen[pid] = seconds

@@ -9,7 +9,7 @@
 # master, and the load goes to three rocust-demo-target processes on 127.0.0.1, 127.0.0.2 and
 # 127.0.0.3, one per user class (per-class hosts: target/release/bench-scale, and
 # bench/locustfiles/scale_http.py; Locust 2.47.0 as the peer runs the same users as
-# FastHttpUsers, bench/locustfiles/scale_fasthttp.py). For each kind of load test, two runs:
+# FastHttpUsers, BENCH_SCALE_CLIENT=fasthttp). For each kind of load test, two runs:
 #   1. idle fleet: one user per worker, 8 s      -> median VmRSS of master + workers
 #   2. loaded:     BENCH_USERS (50000) users     -> median VmRSS once spawned, request rates
 # Prints memory per user for the whole fleet (above the idle fleet, and total / users), the
@@ -126,8 +126,9 @@ if [[ "$PART" == all || "$PART" == python ]]; then
 fi
 if [[ "$PART" == all || "$PART" == locust ]]; then
     [[ -x "$LOCUST" ]] || { echo "error: $LOCUST not found (bash scripts/install-test-deps.sh)" >&2; exit 1; }
-    run locust_idle "$PROCESSES" 8 "$LOCUST" -f bench/locustfiles/scale_fasthttp.py
-    run locust_load "$USERS" "$RUN_TIME" "$LOCUST" -f bench/locustfiles/scale_fasthttp.py
+    export BENCH_SCALE_CLIENT=fasthttp
+    run locust_idle "$PROCESSES" 8 "$LOCUST" -f bench/locustfiles/scale_http.py
+    run locust_load "$USERS" "$RUN_TIME" "$LOCUST" -f bench/locustfiles/scale_http.py
     report locust
 fi
 if [[ -f "$OUT/scale_python_report.txt" && -f "$OUT/scale_locust_report.txt" ]]; then

@@ -236,6 +236,11 @@ class Idle(HttpUser):
     @task
     def index(self):
         self.client.get("/")
+
+# Each locustfile below defines SEEN; this prints it at the end.
+@events.quitting.add_listener
+def _report(environment, **_kwargs):
+    print("@@ " + json.dumps(SEEN), flush=True)
 """
 
 MESSAGES = IDLE_USER + """
@@ -271,9 +276,6 @@ def _start(environment, **_kwargs):
         runner.send_message("boom")
         runner.send_message("nobody-listens", [1])
 
-@events.quitting.add_listener
-def _report(environment, **_kwargs):
-    print("@@ " + json.dumps(SEEN), flush=True)
 """
 
 
@@ -320,9 +322,6 @@ def _init(environment, **_kwargs):
         SEEN["received"] += 1
         SEEN["ids"] = [client_id == environment.runner.client_id, timestamp > 1.7e9]
 
-@events.quitting.add_listener
-def _report(environment, **_kwargs):
-    print("@@ " + json.dumps(SEEN), flush=True)
 """
 
 

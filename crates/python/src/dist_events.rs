@@ -45,18 +45,19 @@ pub fn bind_wanted(shared: &Shared, name: Option<&str>) {
     }
 }
 
+/// A heartbeat event's listener: `client_id` and `timestamp`, as Locust fires it.
+fn heartbeat(bridge: &Arc<Bridge>, name: &'static str) -> impl Fn(&WorkerEvent) {
+    let bridge = bridge.clone();
+    move |e| {
+        let kwargs = vec![
+            ("client_id", Value::from(e.client_id.as_str())),
+            ("timestamp", Value::F64(e.timestamp)),
+        ];
+        notify(&bridge, name, kwargs);
+    }
+}
+
 fn forward(events: &DistEvents, bridge: &Arc<Bridge>, name: &str) -> bool {
-    let b = bridge.clone();
-    let notify_worker_event = move |name: &'static str| {
-        let bridge = b.clone();
-        move |e: &WorkerEvent| {
-            let kwargs = vec![
-                ("client_id", Value::from(e.client_id.as_str())),
-                ("timestamp", Value::F64(e.timestamp)),
-            ];
-            notify(&bridge, name, kwargs);
-        }
-    };
     match name {
         "worker_connect" => {
             let bridge = bridge.clone();
@@ -71,12 +72,12 @@ fn forward(events: &DistEvents, bridge: &Arc<Bridge>, name: &str) -> bool {
         "heartbeat_sent" => {
             events
                 .heartbeat_sent
-                .add_listener(notify_worker_event("heartbeat_sent"));
+                .add_listener(heartbeat(bridge, "heartbeat_sent"));
         }
         "heartbeat_received" => {
             events
                 .heartbeat_received
-                .add_listener(notify_worker_event("heartbeat_received"));
+                .add_listener(heartbeat(bridge, "heartbeat_received"));
         }
         "worker_report" => {
             let bridge = bridge.clone();

@@ -26,7 +26,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 # The venv remembers which pins its tools came from; a changed pin file reinstalls them.
 STAMP="$VENV/.rocust-pins"
-want_stamp="$(cat "$REQUIREMENTS/test.txt" "$PIP_CONSTRAINT" | sha256sum | cut -d' ' -f1)"
+want_stamp="$(cat "$REQUIREMENTS/test.txt" "$REQUIREMENTS/protocols.txt" "$PIP_CONSTRAINT" | sha256sum | cut -d' ' -f1)"
 if [[ "$(cat "$STAMP" 2>/dev/null || true)" != "$want_stamp" ]]; then
     log "pip install -r scripts/requirements/test.txt into $VENV"
     "$VENV/bin/python" -m pip install "${pip_q[@]}" -r "$REQUIREMENTS/test.txt" \

@@ -3,6 +3,7 @@
 # Idempotent: every step is skipped when its result is already there.
 #   - python3 + venv support, openssl (the HTTPS tests make their certificates with it)
 #   - chromium and chromium-driver (the web UI's browser tests)
+#   - mosquitto, postgresql, dnsmasq-base (servers for the protocol users' tests)
 #   - a venv with real Locust 2.47.0 for the compatibility tests, every package at the version in
 #     scripts/requirements/locust-constraints.txt: $ROCUST_LOCUST_VENV if set, else <repo>/.venv-locust
 # The rocust package and its test tools go into another venv: scripts/install-python-package.sh.
@@ -30,6 +31,12 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then missing+=(python3
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     missing+=(chromium chromium-driver)
 fi
+
+# The protocol users' tests (python/tests/test_contrib.py) run real servers on loopback: an MQTT
+# broker, PostgreSQL and a DNS server. They are started by the tests, never as system services.
+command -v mosquitto >/dev/null 2>&1 || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+command -v dnsmasq >/dev/null 2>&1 || [[ -x /usr/sbin/dnsmasq ]] || missing+=(dnsmasq-base)
 
 if ((${#missing[@]})); then
     command -v apt-get >/dev/null 2>&1 || die "need ${missing[*]} but apt-get is not available; install them by hand"

@@ -4,7 +4,8 @@
 #   constraints.txt         .venv-rocust: test.txt's tools, the rocust package's dependencies, and
 #                           maturin for `pip install .` (pip applies PIP_CONSTRAINT inside the
 #                           isolated build too)
-#   locust-constraints.txt  .venv-locust: Locust 2.47.0 and everything it pulls in
+#   locust-constraints.txt  .venv-locust: Locust 2.47.0, the protocol clients of protocols.txt (both
+#                           venvs get them: test.txt includes it) and everything they pull in
 #   py3.9.txt, py3.13.txt   the venvs of scripts/check-python-versions.sh (the wheel's dependencies
 #                           on the oldest and newest Python the package claims)
 # Run it to move to newer versions on purpose, then run the tests: two runs of the test command a
@@ -44,7 +45,7 @@ freeze "$TMP/rocust" "Constraints for .venv-rocust (test tools, rocust's depende
 
 echo "record-python-pins: .venv-locust's packages" >&2
 python3 -m venv "$TMP/locust"
-"$TMP/locust/bin/python" -m pip install "${pip_q[@]}" "locust==$LOCUST_VERSION"
+"$TMP/locust/bin/python" -m pip install "${pip_q[@]}" "locust==$LOCUST_VERSION" -r "$OUT/protocols.txt"
 freeze "$TMP/locust" "Constraints for .venv-locust (Locust $LOCUST_VERSION, the reference)." >"$OUT/locust-constraints.txt"
 
 # The scenarios compare greenlet scheduling exactly: both venvs need the same gevent and greenlet.

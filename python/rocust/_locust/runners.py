@@ -21,6 +21,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Type
 from uuid import uuid4
 
+from gevent import GreenletExit, getcurrent
 from gevent.pool import Group
 
 if TYPE_CHECKING:
@@ -243,6 +244,10 @@ class Runner:
         """Stops the test and ends the run (under the engine: the process exits)."""
         if self._driver is not None:
             self._driver.quit()
+            if getcurrent() in self.user_greenlets.greenlets:
+                # As in Locust, a user that calls quit() is stopped there: it does not go
+                # back to its task (its on_stop still runs).
+                raise GreenletExit
             return
         self.stop()
         self.greenlet.kill(block=True)

@@ -52,6 +52,20 @@ class Session:
     def clear_cookies(self) -> None: ...
     def close(self) -> None: ...
 
+#: The operations of Engine.ws_io.
+WS_SEND: int
+WS_RECV: int
+WS_PING: int
+WS_CLOSE: int
+
+class WebSocket:
+    """A WebSocket client on one HTTP thread (Engine.websocket)."""
+
+    @property
+    def subprotocol(self) -> Optional[str]: ...
+    @property
+    def connected(self) -> bool: ...
+
 class Event:
     """A runner event whose Python listeners run before the runner goes on."""
 
@@ -199,6 +213,28 @@ class Engine:
     def mark_unhandled_exception(self) -> None: ...
     def set_count(self, class_name: str, count: int) -> None: ...
     def session(self, user_class: str, verify: bool = ..., host: Optional[str] = ...) -> Session: ...
+    def websocket(self, session: Session, request_type: str) -> WebSocket: ...
+    def ws_connect(
+        self,
+        socket: WebSocket,
+        waiter: Any,
+        url: str,
+        headers: List[Tuple[str, str]],
+        subprotocols: List[str],
+        timeout: Optional[float],
+        name: Optional[str],
+        record: bool,
+    ) -> None: ...
+    def ws_io(
+        self,
+        socket: WebSocket,
+        waiter: Any,
+        op: int,
+        data: Union[str, bytes, None],
+        timeout: Optional[float],
+        name: Optional[str],
+        record: bool,
+    ) -> None: ...
     def send(
         self,
         session: Session,

@@ -3,15 +3,15 @@ with its own engine session (cookie jar and connections) on an HTTP thread."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple, cast
+from typing import List, Optional, Tuple, Union, cast
 
 from gevent.hub import Waiter
 
-from ._engine import BodyStream, Engine, RawResponse, Session, Tls
+from ._engine import WS_CLOSE, WS_PING, WS_RECV, WS_SEND, BodyStream, Engine, RawResponse, Session, Tls, WebSocket
 from ._locust._http.transport import BodyStream as StreamHandle
-from ._locust._http.transport import TlsConfig, TransportFactory
+from ._locust._http.transport import TlsConfig, TransportFactory, WsResult
 
-__all__ = ["EngineTransport", "TransportFactory", "transport_factory"]
+__all__ = ["EngineTransport", "EngineWebSocket", "TransportFactory", "transport_factory"]
 
 
 class EngineTransport:
@@ -64,6 +64,58 @@ class EngineTransport:
 
     def close(self) -> None:
         self._session.close()
+
+    def websocket(self, request_type: str) -> EngineWebSocket:
+        return EngineWebSocket(self._engine, self._engine.websocket(self._session, request_type))
+
+
+class EngineWebSocket:
+    """A WebSocket client on the engine's HTTP thread of its session: each operation runs
+    there while the calling greenlet waits on a gevent Waiter."""
+
+    __slots__ = ("_engine", "_socket")
+
+    def __init__(self, engine: Engine, socket: WebSocket) -> None:
+        self._engine = engine
+        self._socket = socket
+
+    @property
+    def subprotocol(self) -> Optional[str]:
+        return self._socket.subprotocol
+
+    @property
+    def connected(self) -> bool:
+        return self._socket.connected
+
+    def connect(
+        self,
+        url: str,
+        headers: List[Tuple[str, str]],
+        subprotocols: List[str],
+        timeout: Optional[float],
+        name: Optional[str],
+        record: bool,
+    ) -> WsResult:
+        waiter: Waiter[WsResult] = Waiter()
+        self._engine.ws_connect(self._socket, waiter, url, headers, subprotocols, timeout, name, record)
+        return waiter.get()
+
+    def _io(self, op: int, data: Union[str, bytes, None], timeout: Optional[float], name: Optional[str], record: bool) -> WsResult:
+        waiter: Waiter[WsResult] = Waiter()
+        self._engine.ws_io(self._socket, waiter, op, data, timeout, name, record)
+        return waiter.get()
+
+    def send(self, message: Union[str, bytes], name: Optional[str], record: bool) -> WsResult:
+        return self._io(WS_SEND, message, None, name, record)
+
+    def recv(self, timeout: Optional[float], name: Optional[str], record: bool) -> WsResult:
+        return self._io(WS_RECV, None, timeout, name, record)
+
+    def ping(self, timeout: Optional[float], name: Optional[str], record: bool) -> WsResult:
+        return self._io(WS_PING, None, timeout, name, record)
+
+    def close(self) -> None:
+        self._io(WS_CLOSE, None, None, None, False)
 
 
 def transport_factory(engine: Engine) -> TransportFactory:

@@ -19,7 +19,9 @@ Once bound it prints one line to stdout: listening on http://ADDR:PORT
 
 Endpoints: GET / (HTML), GET /fast (\"Hello World!\"), GET|POST /login, GET /about/,
 GET /slow?ms=N (default 500, max 10000), GET /fail (500), GET /redirect (302 -> /about/),
-ANY /status/{code} (200..=599), GET /json, ANY /echo (request as JSON).";
+ANY /status/{code} (200..=599), GET /json, ANY /echo (request as JSON),
+GET /ws (WebSocket echo of text and binary messages; subprotocol \"echo\" when offered;
+?strict refuses handshakes without it, ?close_after=N closes after N echoes).";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {

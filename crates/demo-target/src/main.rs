@@ -4,6 +4,7 @@ mod args;
 mod routes;
 mod server;
 mod text;
+mod ws;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

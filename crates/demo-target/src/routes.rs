@@ -19,7 +19,7 @@ pub const SLOW_DEFAULT: Duration = Duration::from_millis(500);
 pub const SLOW_MAX: Duration = Duration::from_secs(10);
 
 const FAST_BODY: &[u8] = b"Hello World!";
-const TEXT: &str = "text/plain; charset=utf-8";
+pub(crate) const TEXT: &str = "text/plain; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
 
@@ -60,6 +60,7 @@ where
         "/redirect" if read_only => redirect(),
         "/json" if read_only => reply(StatusCode::OK, JSON, JSON_BODY),
         "/echo" => echo(req).await,
+        "/ws" => crate::ws::upgrade(req),
         p if p.starts_with("/status/") => status(&p["/status/".len()..]),
         "/fast" | "/" | "/about/" | "/about" | "/slow" | "/fail" | "/redirect" | "/json" => {
             not_allowed("GET, HEAD")
@@ -77,7 +78,11 @@ fn fast() -> Reply {
     res
 }
 
-fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
+pub(crate) fn reply(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Reply {
     let mut res = Response::new(Full::new(body.into()));
     *res.status_mut() = status;
     res.headers_mut()

@@ -73,7 +73,9 @@ pub async fn run(addr: SocketAddr) -> io::Result<()> {
         tokio::spawn(async move {
             let conn = http1::Builder::new()
                 .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service_fn(routes::handle));
+                .serve_connection(TokioIo::new(stream), service_fn(routes::handle))
+                // GET /ws hands its connection over to the WebSocket echo.
+                .with_upgrades();
             tokio::pin!(conn);
             tokio::select! {
                 _ = conn.as_mut() => {}

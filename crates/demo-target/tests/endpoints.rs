@@ -340,3 +340,113 @@ fn exits_cleanly_on_sigterm_and_sigint() {
         assert!(status.success(), "{sig}: {status:?}");
     }
 }
+
+/// GET /ws through tokio-tungstenite's client: the echo the WebSocket
+/// example and benchmark use, and the failures tests ask it for.
+mod websocket {
+    use super::*;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::{Bytes, Error, Message};
+
+    type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    async fn handshake(addr: &str, path: &str, protocols: Option<&str>) -> Result<Ws, Error> {
+        let mut req = format!("ws://{addr}{path}").into_client_request().unwrap();
+        if let Some(p) = protocols {
+            req.headers_mut()
+                .insert("sec-websocket-protocol", p.parse().unwrap());
+        }
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (ws, response) = tokio_tungstenite::client_async(req, tcp).await?;
+        let chosen = response.headers().get("sec-websocket-protocol");
+        assert_eq!(
+            chosen.map(|v| v.to_str().unwrap()),
+            protocols.filter(|p| p.contains("echo")).map(|_| "echo")
+        );
+        Ok(ws)
+    }
+
+    async fn next(ws: &mut Ws) -> Message {
+        tokio::time::timeout(TIMEOUT, ws.next())
+            .await
+            .expect("an answer within 10 s")
+            .expect("a message")
+            .expect("no error")
+    }
+
+    #[test]
+    fn echoes_text_and_binary_and_answers_pings() {
+        let t = Target::start(&[]);
+        block_on(async {
+            let mut ws = handshake(&t.addr, "/ws", Some("chat, echo")).await.unwrap();
+            ws.send(Message::text("hello")).await.unwrap();
+            assert_eq!(next(&mut ws).await, Message::text("hello"));
+            ws.send(Message::binary(vec![0u8, 1, 255])).await.unwrap();
+            assert_eq!(next(&mut ws).await, Message::binary(vec![0u8, 1, 255]));
+            ws.send(Message::Ping(Bytes::from_static(b"p")))
+                .await
+                .unwrap();
+            assert_eq!(next(&mut ws).await, Message::Pong(Bytes::from_static(b"p")));
+            ws.close(None).await.unwrap();
+        });
+        // The HTTP side goes on as before.
+        assert_eq!(t.get("/fast").status, 200);
+    }
+
+    #[test]
+    fn subprotocol_echo_only_and_strict_refuses_without_it() {
+        let t = Target::start(&[]);
+        block_on(async {
+            // Offered something else: no subprotocol chosen, which the client rejects.
+            let e = handshake(&t.addr, "/ws", Some("chat")).await.err().unwrap();
+            assert!(e.to_string().contains("subprotocol"), "{e}");
+            // No offer at all is fine...
+            handshake(&t.addr, "/ws", None).await.unwrap();
+            // ...unless strict.
+            match handshake(&t.addr, "/ws?strict", None).await {
+                Err(Error::Http(r)) => assert_eq!(r.status(), 400),
+                other => panic!("expected 400, got {other:?}"),
+            }
+            handshake(&t.addr, "/ws?strict", Some("echo"))
+                .await
+                .unwrap();
+        });
+    }
+
+    #[test]
+    fn close_after_ends_the_connection_from_the_server() {
+        let t = Target::start(&[]);
+        block_on(async {
+            let mut ws = handshake(&t.addr, "/ws?close_after=2", None).await.unwrap();
+            for text in ["a", "b"] {
+                ws.send(Message::text(text)).await.unwrap();
+                assert_eq!(next(&mut ws).await, Message::text(text));
+            }
+            match next(&mut ws).await {
+                Message::Close(Some(frame)) => {
+                    assert_eq!(u16::from(frame.code), 1000);
+                    assert_eq!(frame.reason.as_str(), "close_after");
+                }
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        });
+    }
+
+    #[test]
+    fn a_plain_get_is_told_to_upgrade() {
+        let t = Target::start(&[]);
+        let r = t.get("/ws");
+        assert_eq!(r.status, 426);
+        assert_eq!(r.header("upgrade"), Some("websocket"));
+        assert_eq!(t.get("/ws?close_after=x").status, 400);
+    }
+}

@@ -175,7 +175,7 @@ fn remote_disconnected() -> String {
 }
 
 /// Formats a timeout the way Python prints the number a user passed.
-fn secs(d: Duration) -> String {
+pub(crate) fn secs(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         d.as_secs().to_string()
     } else {

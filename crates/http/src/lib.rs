@@ -35,6 +35,22 @@
 //! }
 //! # }
 //! ```
+//!
+//! WebSockets: a [`WebSocketSession`] per user connects (`ws://`, or
+//! `wss://` with the same TLS settings), sends and receives, and records
+//! each connect, message and ping the same way, with request type `"WS"`:
+//!
+//! ```no_run
+//! # async fn task(ws: &mut rocust_http::WebSocketSession) -> Result<(), rocust_http::WsError> {
+//! if !ws.is_connected() {
+//!     ws.connect("/ws").subprotocol("echo").await?; // recorded as "/ws"
+//! }
+//! ws.send_text("hello").await?; // "send"
+//! let echo = ws.recv().await?; // "recv", with the time waited
+//! # let _ = echo;
+//! # Ok(())
+//! # }
+//! ```
 
 mod builder;
 mod connect;
@@ -51,15 +67,21 @@ mod tls;
 mod tls_verify;
 mod transport;
 mod wire;
+mod ws;
 
 pub use builder::{Caught, Recorded, RequestBuilder, Streamed, Unrecorded, UnrecordedStreamed};
 pub use response::{CatchResponse, Redirect, Response, StreamedResponse};
 pub use session::{HttpSession, InvalidHeader};
 pub use stream::{BodyError, BodyStream};
 pub use tls::{CaSource, ClientCert, Tls, TlsSettings, TlsVersion};
+pub use ws::{
+    Connect, LastRecord, Ping, Recording, Recv, SendMessage, WebSocketSession, WsError,
+    WsErrorKind, WsMessage, DEFAULT_RECV_TIMEOUT,
+};
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+pub use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 #[cfg(test)]
 mod tests {

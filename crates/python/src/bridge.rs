@@ -37,6 +37,8 @@ pub enum HttpOutcome {
     },
     /// The next part of a streamed body, or requests' error text.
     Body(Result<Bytes, String>),
+    /// A WebSocket operation's outcome.
+    WebSocket(Box<crate::websocket::WsDone>),
 }
 
 #[derive(Default)]

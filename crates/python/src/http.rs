@@ -7,13 +7,78 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
 use rocust_core::env::Environment;
 use rocust_core::stats::StatsRecorder;
 use rocust_core::user::UserContext;
-use rocust_http::{BodyStream, Bytes, HeaderMap, HttpSession, Method, Tls};
+use rocust_http::{
+    BodyStream, Bytes, HeaderMap, HeaderName, HeaderValue, HttpSession, Method, Tls,
+};
 use tokio::sync::mpsc;
 
 use crate::bridge::{Bridge, HttpDone, HttpOutcome};
+use crate::websocket::WsJob;
+
+/// One user's HTTP session (cookie jar and connections) on an HTTP thread.
+#[pyclass(frozen, module = "rocust._engine")]
+pub struct Session {
+    pub thread: usize,
+    pub inner: Arc<HttpSession>,
+    /// The user's host: cookies set without a domain belong to it.
+    pub host: Option<String>,
+}
+
+#[pymethods]
+impl Session {
+    /// The jar's cookies as (name, value, domain, path).
+    fn cookies(&self) -> Vec<(String, String, String, String)> {
+        self.inner
+            .cookies()
+            .into_iter()
+            .map(|(name, value)| (name, value, String::new(), "/".to_owned()))
+            .collect()
+    }
+
+    /// A cookie as if `domain` (default: the user's host) had set it for `path`.
+    #[pyo3(signature = (name, value, domain = "", path = "/"))]
+    fn set_cookie(&self, name: &str, value: &str, domain: &str, path: &str) -> bool {
+        let path = if path.is_empty() { "/" } else { path };
+        let domain = domain.trim_start_matches('.');
+        let url = if domain.is_empty() {
+            match &self.host {
+                Some(host) => host.clone(),
+                None => return false,
+            }
+        } else {
+            format!("http://{domain}/")
+        };
+        self.inner.set_cookie_for(&url, name, value, path)
+    }
+
+    fn clear_cookies(&self) {
+        self.inner.clear_cookies();
+    }
+
+    fn close(&self) {
+        self.inner.close_connections();
+    }
+}
+
+/// Python's (name, value) pairs as a header map.
+pub fn header_map(headers: &Bound<'_, PyAny>) -> PyResult<HeaderMap> {
+    let mut map = HeaderMap::new();
+    for item in headers.try_iter()? {
+        let (name, value): (String, String) = item?.extract()?;
+        let name = HeaderName::try_from(name.as_str())
+            .map_err(|e| PyValueError::new_err(format!("Invalid header name {name:?}: {e}")))?;
+        let value = HeaderValue::try_from(value.as_str()).map_err(|e| {
+            PyValueError::new_err(format!("Invalid header value for {name}: {value:?}: {e}"))
+        })?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
 
 /// Which statuses count as success when the engine records a request itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +169,7 @@ pub struct ReadJob {
 pub enum Work {
     Request(Job),
     Read(ReadJob),
+    WebSocket(WsJob),
 }
 
 /// The HTTP threads: one current-thread runtime each; a session stays on
@@ -175,6 +241,9 @@ fn serve(
             match work {
                 Work::Request(job) => tokio::task::spawn_local(run(job, bridge.clone())),
                 Work::Read(job) => tokio::task::spawn_local(read(job, bridge.clone())),
+                Work::WebSocket(job) => {
+                    tokio::task::spawn_local(crate::websocket::run(job, bridge.clone()))
+                }
             };
         }
     });

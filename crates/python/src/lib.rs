@@ -19,6 +19,7 @@ mod options;
 mod response;
 mod wakeup;
 mod web;
+mod websocket;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,67 +32,46 @@ use rocust::report::{interval, Percentiles, ReportSettings};
 use rocust_core::shape::ShapeTick;
 use rocust_core::stats::StatsRecorder;
 use rocust_core::user::{TaskInfo, UserClassInfo};
-use rocust_http::{Bytes, HeaderMap, HeaderName, HeaderValue, HttpSession, Method};
+use rocust_http::{Bytes, Method, WebSocketSession};
 
 use crate::backend::{PythonSource, Shared};
 use crate::bridge::{Bridge, HttpOutcome};
 use crate::command::{Command, Event, Reply};
-use crate::http::{FailRule, HttpThreads, Job, ReadJob, Work};
+use crate::http::{header_map, FailRule, HttpThreads, Job, ReadJob, Session, Work};
 use crate::options::ParsedOptions;
 use crate::response::{BodyStream, PyTls, RawResponse};
+use crate::websocket::{WebSocket, WsOp};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// One user's HTTP session (cookie jar and connections) on an HTTP thread.
-#[pyclass(frozen, module = "rocust._engine")]
-struct Session {
-    thread: usize,
-    inner: Arc<HttpSession>,
-    /// The user's host: cookies set without a domain belong to it.
-    host: Option<String>,
-}
-
-#[pymethods]
-impl Session {
-    /// The jar's cookies as (name, value, domain, path).
-    fn cookies(&self) -> Vec<(String, String, String, String)> {
-        self.inner
-            .cookies()
-            .into_iter()
-            .map(|(name, value)| (name, value, String::new(), "/".to_owned()))
-            .collect()
-    }
-
-    /// A cookie as if `domain` (default: the user's host) had set it for `path`.
-    #[pyo3(signature = (name, value, domain = "", path = "/"))]
-    fn set_cookie(&self, name: &str, value: &str, domain: &str, path: &str) -> bool {
-        let path = if path.is_empty() { "/" } else { path };
-        let domain = domain.trim_start_matches('.');
-        let url = if domain.is_empty() {
-            match &self.host {
-                Some(host) => host.clone(),
-                None => return false,
-            }
-        } else {
-            format!("http://{domain}/")
-        };
-        self.inner.set_cookie_for(&url, name, value, path)
-    }
-
-    fn clear_cookies(&self) {
-        self.inner.clear_cookies();
-    }
-
-    fn close(&self) {
-        self.inner.close_connections();
-    }
-}
 
 impl Engine {
     fn distributed(&self) -> Option<rocust_dist::Distributed<'_>> {
         let runner = self.shared.runner.get()?;
         rocust_dist::Distributed::of(runner.as_ref())
+    }
+
+    fn ws_submit(
+        &mut self,
+        socket: &WebSocket,
+        waiter: Py<PyAny>,
+        op: WsOp,
+        name: Option<String>,
+        record: bool,
+    ) -> PyResult<()> {
+        let http =
+            self.shared.http.get().ok_or_else(|| {
+                PyRuntimeError::new_err("the engine's HTTP threads are not running")
+            })?;
+        let id = self.next_id;
+        self.next_id += 1;
+        if !socket.submit(http, id, op, name, record) {
+            return Err(PyRuntimeError::new_err(
+                "the engine's HTTP threads have stopped",
+            ));
+        }
+        self.waiters.insert(id, waiter);
+        Ok(())
     }
 }
 
@@ -135,20 +115,6 @@ fn tasks_from_list(list: &Bound<'_, PyAny>) -> PyResult<Vec<TaskInfo>> {
         });
     }
     Ok(tasks)
-}
-
-fn header_map(headers: &Bound<'_, PyAny>) -> PyResult<HeaderMap> {
-    let mut map = HeaderMap::new();
-    for item in headers.try_iter()? {
-        let (name, value): (String, String) = item?.extract()?;
-        let name = HeaderName::try_from(name.as_str())
-            .map_err(|e| PyValueError::new_err(format!("Invalid header name {name:?}: {e}")))?;
-        let value = HeaderValue::try_from(value.as_str()).map_err(|e| {
-            PyValueError::new_err(format!("Invalid header value for {name}: {value:?}: {e}"))
-        })?;
-        map.append(name, value);
-    }
-    Ok(map)
 }
 
 #[pymethods]
@@ -305,6 +271,7 @@ impl Engine {
                 HttpOutcome::Body(Err(text)) => {
                     done.append((waiter, (PyBytes::new(py, b""), Some(text))))?;
                 }
+                HttpOutcome::WebSocket(ws) => done.append((waiter, ws.into_py(py)?))?,
             }
         }
         let cmds = PyList::empty(py);
@@ -407,6 +374,55 @@ impl Engine {
             inner,
             host,
         })
+    }
+
+    /// A WebSocket client on `session`'s HTTP thread, for the same user and
+    /// TLS settings, recording as `request_type`.
+    fn websocket(&self, session: &Session, request_type: &str) -> WebSocket {
+        let mut ws = WebSocketSession::new(session.inner.context());
+        ws.set_tls(session.inner.tls().clone())
+            .set_request_type(request_type);
+        WebSocket::new(session.thread, ws)
+    }
+
+    /// Opens `socket`'s connection to `url` (absolute, `ws(s)://` or
+    /// `http(s)://`); `waiter` gets the outcome (see `websocket::WsDone`).
+    #[allow(clippy::too_many_arguments)]
+    fn ws_connect(
+        &mut self,
+        socket: &WebSocket,
+        waiter: Py<PyAny>,
+        url: String,
+        headers: Vec<(String, String)>,
+        subprotocols: Vec<String>,
+        timeout: Option<f64>,
+        name: Option<String>,
+        record: bool,
+    ) -> PyResult<()> {
+        let op = WsOp::Connect {
+            url,
+            headers,
+            subprotocols,
+            timeout: websocket::timeout_of(timeout),
+        };
+        self.ws_submit(socket, waiter, op, name, record)
+    }
+
+    /// Sends (`data`: str or bytes), receives, pings or closes on `socket`
+    /// (`op`: WS_SEND, WS_RECV, WS_PING, WS_CLOSE); `waiter` gets the outcome.
+    #[allow(clippy::too_many_arguments)]
+    fn ws_io(
+        &mut self,
+        socket: &WebSocket,
+        waiter: Py<PyAny>,
+        op: u8,
+        data: Option<&Bound<'_, PyAny>>,
+        timeout: Option<f64>,
+        name: Option<String>,
+        record: bool,
+    ) -> PyResult<()> {
+        let op = WsOp::of(op, data, timeout)?;
+        self.ws_submit(socket, waiter, op, name, record)
     }
 
     /// Starts a request; `waiter` (a gevent Waiter) gets the RawResponse
@@ -783,6 +799,11 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<BodyStream>()?;
     m.add_class::<PyTls>()?;
     m.add_class::<ParsedOptions>()?;
+    m.add_class::<WebSocket>()?;
+    m.add("WS_SEND", websocket::WS_SEND)?;
+    m.add("WS_RECV", websocket::WS_RECV)?;
+    m.add("WS_PING", websocket::WS_PING)?;
+    m.add("WS_CLOSE", websocket::WS_CLOSE)?;
     m.add_function(wrap_pyfunction!(options::parse_args, m)?)?;
     m.add_function(wrap_pyfunction!(options::locustfile_option, m)?)?;
     m.add_function(wrap_pyfunction!(options::early_options, m)?)?;

@@ -62,7 +62,7 @@ pub mod prelude {
     pub use rocust_core::wait_time::{
         between, constant, constant_pacing, constant_throughput, poisson, WaitTime,
     };
-    pub use rocust_http::{CatchResponse, HttpSession, Response};
+    pub use rocust_http::{CatchResponse, HttpSession, Response, WebSocketSession};
 
     pub use crate::Rocust;
 }

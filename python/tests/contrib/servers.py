@@ -190,3 +190,26 @@ class PythonServer(_Server):
         self.port = free_port()
         proc = self.spawn([sys.executable, str(HERE / self.script), str(self.port)])
         wait_for_tcp(self.port, proc, self.log, self.what)
+
+
+def demo_target_binary() -> Optional[Path]:
+    """rocust-demo-target: $ROCUST_DEMO_TARGET, else the workspace's debug or release build."""
+    explicit = os.environ.get("ROCUST_DEMO_TARGET")
+    candidates = [Path(explicit)] if explicit else []
+    candidates += [testdeps.REPO_ROOT / "target" / kind / "rocust-demo-target" for kind in ("debug", "release")]
+    return next((c for c in candidates if c.is_file() and os.access(c, os.X_OK)), None)
+
+
+class DemoTarget(_Server):
+    """rocust-demo-target (its /ws is a WebSocket echo server); ``url`` is http://127.0.0.1:PORT."""
+
+    what = "demo-target"
+
+    def start(self) -> None:
+        binary = demo_target_binary()
+        if binary is None:
+            testdeps.missing("rocust-demo-target is not built (cargo build -p rocust-demo-target) nor $ROCUST_DEMO_TARGET")
+        self.port = free_port()
+        proc = self.spawn([str(binary), "--port", str(self.port), "--threads", "2"])
+        wait_for_tcp(self.port, proc, self.log, self.what)
+        self.url = f"http://127.0.0.1:{self.port}"

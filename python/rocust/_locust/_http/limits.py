@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from gevent import getcurrent
 from gevent.hub import Waiter, get_hub
 
-from .transport import BodyStream, RawResponse, TlsConfig, Transport
+from .transport import BodyStream, RawResponse, TlsConfig, Transport, WebSocketChannel
 
 #: Origins (scheme://netloc as cut from URLs) remembered per limit table.
 _MAX_CACHED_ORIGINS = 256
@@ -129,6 +129,9 @@ class _Wrapper:
 
     def close(self) -> None:
         self._inner.close()
+
+    def websocket(self, request_type: str) -> WebSocketChannel:
+        return self._inner.websocket(request_type)
 
 
 class LimitedTransport(_Wrapper):

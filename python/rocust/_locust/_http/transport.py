@@ -12,7 +12,7 @@ without one, the standalone engine (``rocust._standalone``) provides it.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable, ClassVar, Optional, Protocol, Sequence
+from typing import Any, Callable, ClassVar, Optional, Protocol, Sequence, Tuple, Union
 
 from . import CLIENTS, present_as
 
@@ -189,6 +189,47 @@ class Transport(Protocol):
     def set_cookie(self, name: str, value: str, domain: str, path: str) -> None: ...
 
     def clear_cookies(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def websocket(self, request_type: str) -> WebSocketChannel:
+        """A WebSocket client on this transport's thread, recording as ``request_type``."""
+        ...
+
+
+#: (name, failure text or None, response time in ms, length, message received).
+WsResult = Tuple[str, Optional[str], float, int, Union[str, bytes, None]]
+
+
+class WebSocketChannel(Protocol):
+    """One user's WebSocket client in the engine. Every call blocks the calling greenlet
+    until it is done and returns a WsResult: the row name (the URL's path for a connect,
+    else "send", "recv" or "ping", unless ``name`` is given), the failure (the repr text
+    of websocket-client's exception, or of the socket error), the time taken and the
+    payload length. With ``record`` the engine records a success itself (and
+    only then): the caller fires the request event for everything else."""
+
+    @property
+    def subprotocol(self) -> str | None: ...
+
+    @property
+    def connected(self) -> bool: ...
+
+    def connect(
+        self,
+        url: str,
+        headers: list[tuple[str, str]],
+        subprotocols: list[str],
+        timeout: float | None,
+        name: str | None,
+        record: bool,
+    ) -> WsResult: ...
+
+    def send(self, message: str | bytes, name: str | None, record: bool) -> WsResult: ...
+
+    def recv(self, timeout: float | None, name: str | None, record: bool) -> WsResult: ...
+
+    def ping(self, timeout: float | None, name: str | None, record: bool) -> WsResult: ...
 
     def close(self) -> None: ...
 

@@ -77,6 +77,20 @@ pub fn demo_target_binary() -> PathBuf {
     ))
 }
 
+/// `target/<profile>/NAME`: a binary of another workspace package (the
+/// examples), built by `cargo build --workspace --bins` like the demo target.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let binary =
+        demo_target_binary().with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first with `cargo build --workspace --bins` \
+         (scripts/test.sh does)",
+        binary.display()
+    );
+    binary
+}
+
 /// The demo HTTP server on a free loopback port, killed on drop.
 pub struct DemoTarget {
     child: Child,

@@ -18,6 +18,7 @@ from time import perf_counter, time
 from typing import (
     TYPE_CHECKING,
     Any,
+    Awaitable,
     Callable,
     Deque,
     Dict,
@@ -42,6 +43,7 @@ from ..exception import (
     StopTest,
     StopUser,
 )
+from ._coroutine import await_result, run_hook
 
 if TYPE_CHECKING:
     from .users import User
@@ -255,11 +257,11 @@ class TaskSet(metaclass=TaskSetMeta):
         """The TaskSet that started this one, or the User for a top-level set."""
         return self._parent
 
-    def on_start(self) -> None:
-        """Runs when the user enters this task set, before its first task."""
+    def on_start(self) -> Optional[Awaitable[None]]:
+        """Runs when the user enters this task set, before its first task; may be ``async def``."""
 
-    def on_stop(self) -> None:
-        """Runs when the user leaves this task set: interrupt(), stop or kill."""
+    def on_stop(self) -> Optional[Awaitable[None]]:
+        """Runs when the user leaves this task set: interrupt(), stop or kill; may be ``async def``."""
 
     def run(self) -> None:
         """The task loop. Not meant to be overridden.
@@ -272,7 +274,7 @@ class TaskSet(metaclass=TaskSetMeta):
         the environment does not catch exceptions).
         """
         try:
-            self.on_start()
+            run_hook(self.on_start)
         except InterruptTaskSet as e:
             # Interrupting before the loop has started goes straight back to the parent.
             if e.reschedule:
@@ -296,7 +298,7 @@ class TaskSet(metaclass=TaskSetMeta):
                     self.wait()
             except InterruptTaskSet as e:
                 try:
-                    self.on_stop()
+                    run_hook(self.on_stop)
                 except (StopUser, StopTest, GreenletExit):
                     raise
                 except Exception:
@@ -306,7 +308,7 @@ class TaskSet(metaclass=TaskSetMeta):
                 raise RescheduleTask(e.reschedule) from e
             except (StopUser, StopTest, GreenletExit):
                 try:
-                    self.on_stop()
+                    run_hook(self.on_stop)
                 except Exception:
                     logging.error("Uncaught exception in on_stop: \n%s", traceback.format_exc())
                 raise
@@ -323,13 +325,17 @@ class TaskSet(metaclass=TaskSetMeta):
 
     def execute_task(self, the_task: TaskLike) -> None:
         """Calls a task: a method bound to this set as is, a TaskSet class by running a
-        new instance of it nested in this set, a plain function with this set."""
+        new instance of it nested in this set, a plain function with this set. A task
+        that returns a coroutine (``async def``) is awaited (see ``_coroutine``)."""
         if hasattr(the_task, "__self__") and the_task.__self__ == self:
-            the_task()
+            result = the_task()
         elif hasattr(the_task, "tasks") and issubclass(the_task, TaskSet):
             the_task(self).run()
+            return
         else:
-            the_task(self)
+            result = the_task(self)
+        if result is not None:
+            await_result(result)
 
     def schedule_task(self, task_callable: TaskLike, first: bool = False) -> None:
         """Queues a task to run next (``first``) or after those already queued; the
@@ -407,5 +413,7 @@ class DefaultTaskSet(TaskSet):
     def execute_task(self, the_task: TaskLike) -> None:
         if hasattr(the_task, "tasks") and issubclass(the_task, TaskSet):
             the_task(self.user).run()
-        else:
-            the_task(self.user)
+            return
+        result = the_task(self.user)
+        if result is not None:
+            await_result(result)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from gevent import Greenlet, GreenletExit
 from gevent.pool import Group
@@ -17,6 +17,7 @@ from gevent.pool import Group
 from ..clients import HttpSession, RestMixin
 from ..exception import StopTest, StopUser
 from ..util.deprecation import check_for_deprecated_task_set_attribute
+from ._coroutine import run_hook
 from .task import (
     LOCUST_STATE_RUNNING,
     LOCUST_STATE_STOPPING,
@@ -96,11 +97,12 @@ class User(metaclass=UserMeta):
         self._cp_last_run: float = time.perf_counter()
         self._cp_last_wait_time: float = 0
 
-    def on_start(self) -> None:
-        """Runs once when the user starts, before its first task."""
+    def on_start(self) -> Optional[Awaitable[None]]:
+        """Runs once when the user starts, before its first task; may be ``async def``."""
 
-    def on_stop(self) -> None:
-        """Runs once when the user is stopped or killed (not after an on_start error)."""
+    def on_stop(self) -> Optional[Awaitable[None]]:
+        """Runs once when the user is stopped or killed (not after an on_start error); may
+        be ``async def``."""
 
     def run(self) -> None:
         """The user's life. Not meant to be overridden.
@@ -113,7 +115,7 @@ class User(metaclass=UserMeta):
         self._taskset_instance = DefaultTaskSet(self)
         try:
             try:
-                self.on_start()
+                run_hook(self.on_start)
             except Exception as e:
                 # The task loop logs task errors; on_start runs before it, so log here.
                 logger.error("%s\n%s", e, traceback.format_exc())
@@ -122,7 +124,7 @@ class User(metaclass=UserMeta):
                 raise
             self._taskset_instance.run()
         except (GreenletExit, StopUser, StopTest):
-            self.on_stop()
+            run_hook(self.on_stop)
 
     def wait(self) -> None:
         """Sleeps for the current wait time, as between tasks; a graceful stop may end

@@ -10,8 +10,9 @@ print what the example prints (where checked).
 Not extracted (they cannot run against a loopback server headless): seed 002's web_ui route (needs the
 Flask web UI, and its init listener takes `env` positionally so it fails under Locust too), its MqttUser
 (a plain User without a client) and the contrib users (MQTT, Socket.IO, PostgreSQL, MongoDB, Milvus, DNS:
-external services and packages); seed 003's async httpx user (Locust does not await coroutine tasks;
-needs httpx); seed 004 has no locustfile (EventHook internals of Locust 1.x); seed 001's shell commands
+they point at external services; test_contrib.py runs each contrib user against a server on loopback);
+seed 003's async httpx user (Locust does not await coroutine tasks: test_async_tasks.py runs it under
+rocust); seed 004 has no locustfile (EventHook internals of Locust 1.x); seed 001's shell commands
 use Locust 0.x options.
 """
 

@@ -188,7 +188,7 @@ pub async fn run(job: WsJob, bridge: Arc<Bridge>) {
         Recording::Off
     });
     let mut message = None;
-    let named = |op: &str| name.as_deref().unwrap_or(op).to_owned();
+    let named = |default: &'static str| name.as_deref().unwrap_or(default);
     match op {
         WsOp::Connect {
             url,
@@ -210,16 +210,16 @@ pub async fn run(job: WsJob, bridge: Arc<Bridge>) {
             let _ = connect.await;
         }
         WsOp::SendText(text) => {
-            let _ = ws.send_text(text).name(&named("send")).await;
+            let _ = ws.send_text(text).name(named("send")).await;
         }
         WsOp::SendBinary(data) => {
-            let _ = ws.send_binary(data).name(&named("send")).await;
+            let _ = ws.send_binary(data).name(named("send")).await;
         }
         WsOp::Recv(timeout) => {
             let default = ws.recv_timeout();
             message = ws
                 .recv()
-                .name(&named("recv"))
+                .name(named("recv"))
                 .timeout(timeout.or(default))
                 .await
                 .ok();
@@ -228,7 +228,7 @@ pub async fn run(job: WsJob, bridge: Arc<Bridge>) {
             let default = ws.recv_timeout();
             let _ = ws
                 .ping()
-                .name(&named("ping"))
+                .name(named("ping"))
                 .timeout(timeout.or(default))
                 .await;
         }

@@ -321,10 +321,12 @@ async fn shutdown(
         runner.quit().await;
     }
     let code = env.exit_code(options.exit_code_on_error);
-    log::info!("Shutting down (exit code {code})");
+    // Stopped before the log line: on another thread, a table under way could
+    // otherwise come out after it (Locust's printer, a greenlet, cannot).
     if let Some(printer) = background.printer {
         stop(printer).await;
     }
+    log::info!("Shutting down (exit code {code})");
     // A second Ctrl-C while users finish their tasks stops waiting for them.
     tokio::select! {
         _ = runner.quit() => {}

@@ -25,6 +25,7 @@ from .._http.transport import WebSocketChannel, WsResult, new_transport, request
 from ..user.users import User
 
 __all__ = [
+    "WebSocketAddressException",
     "WebSocketBadStatusException",
     "WebSocketConnectionClosedException",
     "WebSocketException",
